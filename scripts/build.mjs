@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// Builds weft with esbuild: the library entries of package.json's `exports`, the CLI, the browser
+// bundles (probe, sdk) and the Workers bundle; emits declarations with tsc; prints each bundle's
+// raw/gzip/brotli size; fails when the exports map and the built files disagree.
+// Usage: node scripts/build.mjs [--quiet]
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const quiet = process.argv.includes('--quiet');
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+
+/** Library entries: one per `exports` subpath; dependencies stay external. */
+const LIBRARY = {
+  index: 'src/index.ts',
+  detect: 'src/detect/index.ts',
+  sdk: 'src/sdk/index.ts',
+  polyfill: 'src/polyfill/index.ts',
+  server: 'src/server/index.ts',
+  'stores/memory': 'src/server/stores/memory.ts',
+  'stores/fs': 'src/server/stores/fs.ts',
+  'stores/r2': 'src/server/stores/r2.ts',
+};
+/** Self-contained bundles: what browsers and workerd load. */
+const BUNDLES = {
+  'browser/probe': { entry: 'src/detect/index.ts', platform: 'browser' },
+  'browser/sdk': { entry: 'src/sdk/index.ts', platform: 'browser' },
+  worker: { entry: 'worker.ts', platform: 'browser', conditions: ['workerd', 'worker', 'browser'] },
+};
+
+const common = { absWorkingDir: root, bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning' };
+await Promise.all([
+  esbuild.build({
+    ...common,
+    entryPoints: Object.entries(LIBRARY).map(([out, src]) => ({ in: src, out })),
+    outdir: dist,
+    platform: 'neutral',
+    packages: 'external',
+    external: ['node:*'],
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: { cli: 'src/node/bin.ts' },
+    outdir: dist,
+    platform: 'node',
+    packages: 'external',
+  }),
+  ...Object.entries(BUNDLES).map(([out, b]) =>
+    esbuild.build({
+      ...common,
+      entryPoints: { [out]: b.entry },
+      outdir: dist,
+      platform: b.platform,
+      conditions: b.conditions,
+      minify: true,
+      legalComments: 'none',
+    }),
+  ),
+]);
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
+
+checkExports();
+if (!quiet) printSizes();
+
+function checkExports() {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const problems = [];
+  const targets = new Set();
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    const conditions = typeof target === 'string' ? { default: target } : target;
+    if (typeof target === 'object' && Object.keys(target)[0] !== 'types') {
+      problems.push(`exports["${subpath}"]: "types" must come first`);
+    }
+    for (const file of Object.values(conditions)) {
+      targets.add(join(root, file));
+      if (!existsSync(join(root, file)))
+        problems.push(`exports["${subpath}"] names ${file}, which the build did not make`);
+    }
+  }
+  for (const name of Object.keys(LIBRARY)) {
+    const file = join(dist, `${name}.js`);
+    if (!targets.has(file))
+      problems.push(`built library entry ${relative(root, file)} is missing from exports`);
+  }
+  for (const [name, file] of Object.entries(pkg.bin ?? {})) {
+    if (!existsSync(join(root, file)))
+      problems.push(`bin "${name}" names ${file}, which the build did not make`);
+  }
+  if (problems.length) {
+    console.error(`build: the exports map and the built files disagree:\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+}
+
+function printSizes() {
+  const files = [
+    ...Object.keys(BUNDLES).map((n) => `${n}.js`),
+    ...Object.keys(LIBRARY).map((n) => `${n}.js`),
+    'cli.js',
+    ...readdirSync(join(dist, 'chunks')).map((f) => `chunks/${f}`),
+  ];
+  const rows = files.map((f) => {
+    const bytes = readFileSync(join(dist, f));
+    return [
+      `dist/${f}`,
+      bytes.length,
+      gzipSync(bytes, { level: 9 }).length,
+      brotliCompressSync(bytes).length,
+    ];
+  });
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(
+    `${'bundle'.padEnd(width)}  ${'raw'.padStart(8)}  ${'gzip'.padStart(8)}  ${'brotli'.padStart(8)}`,
+  );
+  for (const [name, raw, gz, br] of rows) {
+    console.log(
+      `${name.padEnd(width)}  ${String(raw).padStart(8)}  ${String(gz).padStart(8)}  ${String(br).padStart(8)}`,
+    );
+  }
+}

@@ -1,0 +1,2 @@
+// The thread-local/realm-local polyfills (issue 6) land here.
+export {};

@@ -1,0 +1,87 @@
+/**
+ * The capability vocabulary of contract.md, in bit-registry order. APPEND ONLY: a capability's
+ * index is its bit in the compact profile token, shared by every client and server ever shipped.
+ * Never reorder, rename or remove an entry; add new names at the end.
+ */
+export const CAPABILITIES = [
+  // threads
+  'shared-memory',
+  'threads',
+  'workers',
+  'nested-workers',
+  'wasi-threads',
+  // shared-everything
+  'set-types',
+  'set-globals',
+  'set-functions',
+  'set-tables',
+  'set-gc-atomics',
+  'set-global-atomics',
+  'set-pause',
+  'set-threads',
+  'set-js-api',
+  'set-thread-local',
+  'acqrel-atomics',
+  // everything else wasm-feature-detect knows
+  'simd',
+  'relaxed-simd',
+  'bulk-memory',
+  'exceptions',
+  'exnref',
+  'gc',
+  'tail-call',
+  'memory64',
+  'multi-memory',
+  'reference-types',
+  'extended-const',
+  'multi-value',
+  'mutable-globals',
+  'sign-ext',
+  'sat-float-to-int',
+  'bigint',
+  'jspi',
+  'js-string-builtins',
+  'typed-funcref',
+  'wide-arithmetic',
+  'streaming-compilation',
+  'type-reflection',
+] as const;
+
+export type Capability = (typeof CAPABILITIES)[number];
+
+export const HOSTS = ['browser', 'worker', 'node', 'deno', 'bun', 'workerd', 'native', 'unknown'] as const;
+export type Host = (typeof HOSTS)[number];
+
+/** What an engine can run: the contract's profile shape. `caps` is sorted in registry order. */
+export interface Profile {
+  host: Host;
+  caps: Capability[];
+}
+
+export const THREAD_MODELS = ['shared-everything', 'sab', 'wasi-threads', 'single'] as const;
+export type ThreadModel = (typeof THREAD_MODELS)[number];
+
+const INDEX = new Map<string, number>(CAPABILITIES.map((name, i) => [name, i]));
+
+export function isCapability(name: string): name is Capability {
+  return INDEX.has(name);
+}
+
+/** Registry position of a capability (its token bit). */
+export function capabilityIndex(name: Capability): number {
+  return INDEX.get(name)!;
+}
+
+/** Deduplicated and sorted in registry order: one profile, one spelling. */
+export function normalizeCaps(caps: Iterable<Capability>): Capability[] {
+  return [...new Set(caps)].sort((a, b) => capabilityIndex(a) - capabilityIndex(b));
+}
+
+/** The profile's thread model (contract.md): the first of shared-everything, sab, wasi-threads, single that holds. */
+export function threadModel(caps: Iterable<Capability>): ThreadModel {
+  const has = new Set(caps);
+  if (has.has('set-types') && has.has('set-threads')) return 'shared-everything';
+  if (has.has('threads')) return 'sab';
+  if (has.has('wasi-threads')) return 'wasi-threads';
+  return 'single';
+}

@@ -1,0 +1,22 @@
+import type { Hono } from 'hono';
+import { createApp } from './src/server/app.js';
+import { type R2BucketLike, r2Store } from './src/server/stores/r2.js';
+
+/** The Worker's bindings (wrangler.toml). */
+export interface Env {
+  WEFT_BUCKET: R2BucketLike;
+}
+
+// One app per bucket binding: the binding object is stable for the isolate's life.
+const apps = new WeakMap<R2BucketLike, Hono>();
+
+export default {
+  fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
+    let app = apps.get(env.WEFT_BUCKET);
+    if (!app) {
+      app = createApp({ store: r2Store({ bucket: env.WEFT_BUCKET }) });
+      apps.set(env.WEFT_BUCKET, app);
+    }
+    return app.fetch(request, env, ctx as never);
+  },
+};
