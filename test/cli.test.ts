@@ -53,4 +53,22 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     expect(err).toMatch(/unknown command/);
     expect(err).toMatch(/usage: weft/);
   });
+
+  it('probe --json prints this Node 20 profile: SAB threads and wasi-threads, no shared-everything', async () => {
+    const proc = spawn(process.execPath, [CLI, 'probe', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+    });
+    const [code] = await once(proc, 'exit');
+    expect(code).toBe(0);
+    const profile = JSON.parse(out) as { host: string; caps: string[] };
+    expect(profile.host).toBe('node');
+    expect(profile.caps.filter((c) => /thread|worker|memory$|^set-/.test(c))).toEqual([
+      'shared-memory',
+      'threads',
+      'workers',
+      'wasi-threads',
+    ]);
+  });
 });

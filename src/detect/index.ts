@@ -1,2 +1,68 @@
-// The client probe (issue 3) lands here; for now this entry carries the shared vocabulary.
-export { CAPABILITIES, type Capability, type Host, type Profile } from '../profile/caps.js';
+/**
+ * weft's probe: what this engine can really run, in the contract's vocabulary. Never throws (a
+ * detector that throws means absent) and is memoised per realm.
+ */
+import { type Capability, normalizeCaps, type Profile } from '../profile/caps.js';
+import { FEATURE_DETECTORS } from './features.js';
+import { detectHost } from './host.js';
+import { setJsApi, setThreadLocal, setThreads } from './set.js';
+import { hasSharedMemory, hasThreads, hasWorkers, nestedWorkers, roundTrip } from './threads.js';
+import { safely, validates } from './util.js';
+
+export type { Capability, Host, Profile } from '../profile/caps.js';
+export { CAPABILITIES, threadModel } from '../profile/caps.js';
+
+export interface ProbeOptions {
+  /** Also start workers: a shared-memory round trip (`Atomics.notify`) and `nested-workers`. */
+  deep?: boolean;
+}
+
+const VALIDATED = [
+  'set-types',
+  'set-globals',
+  'set-functions',
+  'set-tables',
+  'set-gc-atomics',
+  'set-global-atomics',
+  'set-pause',
+  'acqrel-atomics',
+] as const;
+
+async function run(options: ProbeOptions): Promise<Profile> {
+  const host = detectHost();
+  const found: Record<string, boolean> = {
+    'shared-memory': await safely(hasSharedMemory),
+    threads: await safely(() => hasThreads(host)),
+    workers: await safely(() => hasWorkers(host)),
+    'set-threads': await safely(setThreads),
+    'set-js-api': await safely(setJsApi),
+    'set-thread-local': await safely(setThreadLocal),
+  };
+  for (const cap of VALIDATED) found[cap] = await safely(() => validates(cap));
+  const features = Object.entries(FEATURE_DETECTORS);
+  const answers = await Promise.all(features.map(([, detect]) => safely(detect)));
+  features.forEach(([cap], i) => {
+    found[cap] = answers[i]!;
+  });
+  if (options.deep) {
+    if (found.threads) found.threads = await safely(() => roundTrip(host));
+    found['nested-workers'] = found.workers === true && (await safely(() => nestedWorkers(host)));
+  }
+  // wasi-threads on a JS host: weft's SDK brings the thread-spawn shim, which needs threads and workers.
+  found['wasi-threads'] = found.threads === true && found.workers === true;
+  const caps = Object.keys(found).filter((cap) => found[cap]) as Capability[];
+  return { host, caps: normalizeCaps(caps) };
+}
+
+const memo = new Map<boolean, Promise<Profile>>();
+
+/** Probes this realm once (per `deep` setting) and returns the same answer afterwards. */
+export function probe(options: ProbeOptions = {}): Promise<Profile> {
+  const deep = options.deep === true;
+  let result = memo.get(deep);
+  if (!result) {
+    result = run({ deep }).catch(() => ({ host: 'unknown' as const, caps: [] }));
+    memo.set(deep, result);
+  }
+  return result;
+}

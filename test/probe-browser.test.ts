@@ -1,0 +1,105 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
+import { bundleText } from './harness/bundle.js';
+import { type PageServer, startPageServer } from './harness/pages.js';
+import { describeWith } from './harness/require.js';
+
+interface Profile {
+  host: string;
+  caps: string[];
+}
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>probe</title>
+<script type="module">
+  import { probe } from './probe.js';
+  window.probeInPage = () => probe();
+  window.probeInWorker = () => new Promise((resolve, reject) => {
+    const w = new Worker('./worker.js', { type: 'module' });
+    w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+    w.onerror = (e) => reject(new Error(e.message));
+  });
+  window.ready = true;
+</script>`;
+const WORKER = `import { probe } from './probe.js'; probe().then((p) => postMessage(p));`;
+
+const threadsOf = (p: Profile) =>
+  p.caps.filter((c) => ['shared-memory', 'threads', 'workers', 'wasi-threads'].includes(c));
+const setOf = (p: Profile) => p.caps.filter((c) => c.startsWith('set-'));
+
+describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
+  let pages: PageServer;
+  beforeAll(async () => {
+    const probe = await bundleText(`export { probe } from './src/detect/index.ts';`);
+    pages = await startPageServer({
+      '/index.html': { type: 'text/html', body: PAGE },
+      '/probe.js': { type: 'text/javascript', body: probe },
+      '/worker.js': { type: 'text/javascript', body: WORKER },
+    });
+  });
+  afterAll(() => pages.close());
+
+  async function probeAt(
+    browser: Browser,
+    kind: 'isolated' | 'plain',
+  ): Promise<{ page: Profile; worker: Profile }> {
+    const page = await browser.newPage();
+    await page.goto(`${pages.origin}/${kind}/index.html`);
+    await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+    const inPage = await page.evaluate(() =>
+      (window as unknown as { probeInPage(): Promise<Profile> }).probeInPage(),
+    );
+    const inWorker = await page.evaluate(() =>
+      (window as unknown as { probeInWorker(): Promise<Profile> }).probeInWorker(),
+    );
+    await page.close();
+    return { page: inPage, worker: inWorker };
+  }
+
+  describe('without flags', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(() => browser.close());
+
+    it('grants threads on a cross-origin-isolated page and in its dedicated worker', async () => {
+      const { page, worker } = await probeAt(browser, 'isolated');
+      expect(page.host).toBe('browser');
+      expect(worker.host).toBe('worker');
+      expect(threadsOf(page)).toEqual(['shared-memory', 'threads', 'workers', 'wasi-threads']);
+      expect(threadsOf(worker)).toEqual(['shared-memory', 'threads', 'workers', 'wasi-threads']);
+      expect(setOf(page)).toEqual([]);
+    });
+
+    it('reports shared-memory without threads on a page that is not isolated, and in its worker', async () => {
+      const { page, worker } = await probeAt(browser, 'plain');
+      expect(threadsOf(page)).toEqual(['shared-memory', 'workers']);
+      expect(threadsOf(worker)).toEqual(['shared-memory', 'workers']);
+    });
+  });
+
+  describe('with --js-flags=--wasm-shared', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium({ jsFlags: ['--wasm-shared'] });
+    });
+    afterAll(() => browser.close());
+
+    it('finds shared struct types and, on an isolated page only, conveyance of shared objects (set-threads)', async () => {
+      const isolated = await probeAt(browser, 'isolated');
+      const plain = await probeAt(browser, 'plain');
+      expect(setOf(isolated.page)).toContain('set-types');
+      expect(setOf(isolated.page)).toContain('set-threads');
+      expect(setOf(isolated.worker)).toContain('set-types');
+      expect(setOf(plain.page)).toContain('set-types');
+      expect(setOf(plain.page)).not.toContain('set-threads');
+      // V8 14.x: shared globals, functions and tables are not supported yet (threading-models.md).
+      for (const p of [isolated.page, isolated.worker, plain.page]) {
+        expect(setOf(p)).not.toContain('set-globals');
+        expect(setOf(p)).not.toContain('set-functions');
+        expect(setOf(p)).not.toContain('set-tables');
+      }
+    });
+  });
+});
