@@ -64,7 +64,7 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     expect(code).toBe(0);
     const profile = JSON.parse(out) as { host: string; caps: string[] };
     expect(profile.host).toBe('node');
-    expect(profile.caps.filter((c) => /thread|worker|memory$|^set-/.test(c))).toEqual([
+    expect(profile.caps.filter((c) => /thread|worker|^shared-memory$|^set-/.test(c))).toEqual([
       'shared-memory',
       'threads',
       'workers',
