@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { InspectError, inspect } from './index.js';
+import {
+  body,
+  func,
+  HEADER,
+  limits,
+  memories,
+  op,
+  section,
+  types,
+  u32,
+  wasm,
+} from './wasm-builder.test-helper.js';
+
+/** Time of one cold call, the way the server meets a freshly published binary. */
+function timed(bytes: Uint8Array): number {
+  const start = performance.now();
+  try {
+    inspect(bytes);
+  } catch (error) {
+    if (!(error instanceof InspectError)) throw error;
+  }
+  return performance.now() - start;
+}
+
+/** A section holding `count` copies of `entry`, built without spreading millions of arguments. */
+function repeated(id: number, entry: number[], count: number): Uint8Array {
+  const head = u32(count);
+  const content = new Uint8Array(head.length + entry.length * count);
+  content.set(head);
+  for (let i = 0; i < count; i++) content.set(entry, head.length + i * entry.length);
+  const size = u32(content.length);
+  const out = new Uint8Array(1 + size.length + content.length);
+  out.set([id, ...size]);
+  out.set(content, 1 + size.length);
+  return out;
+}
+
+const concat = (...parts: (number[] | Uint8Array)[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+const MB3 = 3_000_000;
+const funcType = types(func([], []));
+
+/** Shapes a hostile publisher could send: each a few MB, each worst for some part of the decoder. */
+const HOSTILE: [string, Uint8Array][] = [
+  // Each import becomes an object of the report: allocation, not decoding, is the cost here.
+  ['500,000 imports with empty names', concat(HEADER, funcType, repeated(2, [0, 0, 0, 0], 500_000))],
+  ['1,000,000 function types', concat(HEADER, repeated(1, [0x60, 0, 0], 1_000_000))],
+  [
+    '500,000 globals with constant initialisers',
+    concat(HEADER, repeated(6, [0x7f, 0, 0x41, 0, 0x0b], 500_000)),
+  ],
+  [
+    '750,000 empty functions',
+    concat(HEADER, funcType, repeated(3, [0], MB3 / 4), repeated(10, [2, 0, 0x0b], MB3 / 4)),
+  ],
+  ['1,000,000 passive element segments', concat(HEADER, repeated(9, [1, 0, 0], 1_000_000))],
+];
+
+describe('inspection time stays well under a second on inputs of a few MB', () => {
+  it.each(HOSTILE)('%s', (_what, bytes) => {
+    expect(bytes.length).toBeGreaterThan(2_000_000);
+    expect(timed(bytes)).toBeLessThan(1000);
+  });
+
+  it('a 5 MB code section of ordinary instructions', () => {
+    const instrs = [
+      op.localGet(0),
+      [0x28, 2, ...u32(1024)],
+      op.i32Const(77),
+      op.i32Add,
+      op.block(),
+      op.end,
+      op.drop,
+    ];
+    const one = body([[2, [0x7f]]], ...Array<number[][]>(20).fill(instrs).flat());
+    const count = Math.floor(5_000_000 / one.length);
+    const bytes = concat(
+      HEADER,
+      types(func([[0x7f]], [])),
+      repeated(3, [0], count),
+      memories(limits(0, 1)),
+      repeated(10, one, count),
+    );
+    expect(timed(bytes)).toBeLessThan(1000);
+  });
+
+  it('one function with a 3,000,000-label br_table', () => {
+    const labels = 3_000_000;
+    const inner = concat([0, 0x41, 0, 0x0e, ...u32(labels)], new Uint8Array(labels + 1), [0x0b]);
+    const bytes = concat(
+      wasm(types(func([], [])), section(3, [1, 0])),
+      [10, ...u32(1 + u32(inner.length).length + inner.length), 1, ...u32(inner.length)],
+      inner,
+    );
+    expect(timed(bytes)).toBeLessThan(1000);
+    expect(inspect(bytes).model).toBe('single');
+  });
+});
+
+/** WebAssembly binaries that ship inside installed packages: real producers, real sizes. */
+const SHIPPED = [
+  'node_modules/blake3-wasm/dist/wasm/nodejs/blake3_js_bg.wasm',
+  'node_modules/playwright-core/lib/webp_codec.wasm',
+];
+
+describe('real-world binaries from installed packages', () => {
+  it.each(SHIPPED)('inspects %s as a single-threaded build in well under a second', (path) => {
+    // Pinned by package-lock.json; if an update moves the file, this fails and the path is updated.
+    expect(existsSync(path), `${path} is missing`).toBe(true);
+    const bytes = readFileSync(path);
+    expect(timed(bytes)).toBeLessThan(1000);
+    const report = inspect(bytes);
+    expect(report.model).toBe('single');
+    expect(report.exports.length).toBeGreaterThan(0);
+  });
+});
