@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineProject } from 'vitest/config';
 
@@ -6,9 +7,23 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 process.env.XDG_CONFIG_HOME ??= '.wrangler/config';
 
+// The demo variants' bytes, handed to the tests inside workerd (which cannot read files).
+const demo = Object.fromEntries(
+  ['set', 'sab', 'wasi-threads', 'single'].map((name) => [
+    name,
+    readFileSync(new URL(`./fixtures/demo/${name}.wasm`, import.meta.url)).toString('base64'),
+  ]),
+);
+
 // Runs test/workers inside workerd with the bindings of wrangler.toml (R2 simulated locally, offline).
 export default defineProject({
-  plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: { bindings: { WEFT_PUBLISH_TOKEN: 'test-token-0123456789' } },
+    }),
+  ],
+  define: { __WEFT_DEMO__: JSON.stringify(demo) },
   test: {
     name: 'workers',
     include: ['test/workers/**/*.test.ts'],

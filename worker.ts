@@ -2,9 +2,10 @@ import type { Hono } from 'hono';
 import { createApp } from './src/server/app.js';
 import { type R2BucketLike, r2Store } from './src/server/stores/r2.js';
 
-/** The Worker's bindings (wrangler.toml). */
+/** The Worker's bindings (wrangler.toml); the publish token is a secret (`wrangler secret put WEFT_PUBLISH_TOKEN`). */
 export interface Env {
   WEFT_BUCKET: R2BucketLike;
+  WEFT_PUBLISH_TOKEN?: string;
 }
 
 // One app per bucket binding: the binding object is stable for the isolate's life.
@@ -14,7 +15,12 @@ export default {
   fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
     let app = apps.get(env.WEFT_BUCKET);
     if (!app) {
-      app = createApp({ store: r2Store({ bucket: env.WEFT_BUCKET }) });
+      app = createApp({
+        store: r2Store({ bucket: env.WEFT_BUCKET }),
+        ...(env.WEFT_PUBLISH_TOKEN ? { publishToken: env.WEFT_PUBLISH_TOKEN } : {}),
+        // Cloudflare compresses at its edge; a precompressed body would need encodeBody: 'manual'.
+        precompressed: false,
+      });
       apps.set(env.WEFT_BUCKET, app);
     }
     return app.fetch(request, env, ctx as never);

@@ -1,8 +1,33 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+const DEMO = new URL('../fixtures/demo/', import.meta.url).pathname;
+const tempStore = () => mkdtempSync(join(tmpdir(), 'weft-cli-'));
+
+/** Runs the CLI to completion; resolves with its exit code and output. */
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d) => {
+    out += d;
+  });
+  proc.stderr.on('data', (d) => {
+    err += d;
+  });
+  return once(proc, 'exit').then(([code]) => ({ code: code as number, out, err }));
+}
 
 /** Starts the built CLI and resolves with the URL it says it serves on. */
 function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
@@ -28,7 +53,7 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
   });
 
   it('serve starts an HTTP server on 127.0.0.1 whose /healthz answers {"status":"ok"}', async () => {
-    const started = await start(['serve', '--port', '0']);
+    const started = await start(['serve', '--port', '0', '--store', tempStore()]);
     child = started.child;
     expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const res = await fetch(`${started.url}/healthz`);
@@ -36,7 +61,7 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
   });
 
   it('serve stops cleanly on SIGTERM', async () => {
-    const started = await start(['serve', '--port', '0']);
+    const started = await start(['serve', '--port', '0', '--store', tempStore()]);
     started.child.kill('SIGTERM');
     const [code] = await once(started.child, 'exit');
     expect(code).toBe(0);
@@ -70,5 +95,61 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
       'workers',
       'wasi-threads',
     ]);
+  });
+
+  it('serve on an empty store seeds the bundled demo and negotiates it: sab for threads, single for none', async () => {
+    const started = await start(['serve', '--port', '0', '--store', tempStore()]);
+    child = started.child;
+    const sab = await fetch(`${started.url}/v1/modules/demo/wasm?caps=shared-memory,threads,workers`);
+    expect(sab.headers.get('wasm-variant')).toBe('sab');
+    expect(Buffer.from(await sab.arrayBuffer()).equals(readFileSync(join(DEMO, 'sab.wasm')))).toBe(true);
+    const single = await fetch(`${started.url}/v1/modules/demo/wasm?caps=`);
+    expect(single.headers.get('wasm-variant')).toBe('single');
+    expect((await fetch(`${started.url}/v1/sdk.js`)).status).toBe(200);
+  });
+
+  it('serve refuses to start on a corrupt manifest, naming the field', async () => {
+    const dir = tempStore();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ schema: 1, modules: { demo: { version: '1', variants: [{ name: 'x' }] } } }),
+    );
+    const { code, err } = await runCli(['serve', '--port', '0', '--store', dir]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/modules\.demo\.variants\[0\]\.model/);
+    expect(err).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it("inspect --json reports each demo variant's thread model", async () => {
+    const models: Record<string, string> = {};
+    for (const v of ['set', 'sab', 'wasi-threads', 'single']) {
+      const { code, out } = await runCli(['inspect', join(DEMO, `${v}.wasm`), '--json']);
+      expect(code).toBe(0);
+      models[v] = (JSON.parse(out) as { model: string }).model;
+    }
+    expect(models).toEqual({
+      set: 'shared-everything',
+      sab: 'sab',
+      'wasi-threads': 'wasi-threads',
+      single: 'single',
+    });
+  });
+
+  it('publish <dir> --store writes content-addressed blobs and a manifest in preference order', async () => {
+    const dir = tempStore();
+    const { code, out } = await runCli(['publish', DEMO, '--store', dir, '--module', 'demo']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/demo\/sab: sab sha256-[0-9a-f]{64}/);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      modules: { demo: { variants: { name: string; blob: string }[] } };
+    };
+    const variants = manifest.modules.demo.variants;
+    expect(variants.map((v) => v.name)).toEqual(['set', 'sab', 'wasi-threads', 'single']);
+    for (const v of variants) {
+      const bytes = readFileSync(join(dir, 'blobs', `${v.blob}.wasm`));
+      const { createHash } = await import('node:crypto');
+      expect(`sha256-${createHash('sha256').update(bytes).digest('hex')}`).toBe(v.blob);
+    }
   });
 });

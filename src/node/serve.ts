@@ -1,12 +1,20 @@
 import type { AddressInfo } from 'node:net';
 import { serve as nodeServe } from '@hono/node-server';
 import { createApp } from '../server/app.js';
+import { MANIFEST_KEY, parseManifest } from '../server/manifest.js';
 import type { Store } from '../server/store.js';
+import { fsStore } from '../server/stores/fs.js';
+import { loadAssets } from './assets.js';
+import { seedDemo } from './demo.js';
+import { nodeEncoders } from './encoders.js';
 
 export interface ServeOptions {
+  /** A store; or `storeDir` for a filesystem store seeded with the demo when empty. */
   store?: Store;
+  storeDir?: string;
   port?: number;
   host?: string;
+  publishToken?: string;
 }
 
 export interface RunningServer {
@@ -17,8 +25,18 @@ export interface RunningServer {
 }
 
 /** Starts the weft app on a Node HTTP server (port 0 picks a free one). */
-export function startServer(options: ServeOptions = {}): Promise<RunningServer> {
-  const app = createApp(options.store ? { store: options.store } : {});
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const store = options.store ?? fsStore({ dir: options.storeDir ?? 'weft-store' });
+  if (!options.store) await seedDemo(store, nodeEncoders);
+  // Refuse to start on a bad manifest: the error names the field (ManifestError).
+  const manifest = await store.get(MANIFEST_KEY);
+  if (manifest) parseManifest(manifest);
+  const app = createApp({
+    store,
+    assets: loadAssets(),
+    encoders: nodeEncoders,
+    ...(options.publishToken ? { publishToken: options.publishToken } : {}),
+  });
   const hostname = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = nodeServe(
@@ -28,7 +46,11 @@ export function startServer(options: ServeOptions = {}): Promise<RunningServer> 
         resolve({
           url: `http://${host}:${info.port}`,
           port: info.port,
-          close: () => new Promise((done) => server.close(() => done())),
+          close: () =>
+            new Promise((done) => {
+              server.close(() => done());
+              (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
         });
       },
     );

@@ -1,19 +1,105 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { createCatalog } from './catalog.js';
 import { ApiError, onError } from './errors.js';
+import type { Encoders } from './publish.js';
+import { blobRoutes } from './routes/blobs.js';
+import { moduleRoutes } from './routes/modules.js';
+import { publishRoutes } from './routes/publish.js';
+import { type Assets, scriptRoutes } from './routes/scripts.js';
 import type { Store } from './store.js';
+import { memoryStore } from './stores/memory.js';
 
 export interface AppOptions {
-  /** Where the manifest and blobs live: a driver from `weft/stores/*`. */
+  /** Where the manifest and blobs live: a driver from `weft/stores/*` (default: an empty memory store). */
   store?: Store;
+  /** Bearer token for `PUT` publishing; publishing is disabled when unset. */
+  publishToken?: string;
+  /** Largest accepted `PUT` body (default 32 MiB). */
+  maxUploadBytes?: number;
+  /** Pages served with COOP/COEP so they are cross-origin isolated (default `['/']`). */
+  isolatedPaths?: string[];
+  /** The built client scripts (`sdk.js`, `probe.js`, polyfill bundles). */
+  assets?: Assets;
+  /** Publish-time compressors (default: gzip). */
+  encoders?: Encoders;
+  /** Serve precompressed copies with Content-Encoding (default true; false where the runtime re-encodes). */
+  precompressed?: boolean;
+  /** How long a loaded manifest is reused (default 2000 ms). */
+  manifestTtlMs?: number;
 }
+
+export interface AppContext {
+  store: Store;
+  catalog: ReturnType<typeof createCatalog>;
+  options: AppOptions;
+}
+
+const MAX_URL = 4096;
+// The diagnostics page grows here (issue 9); it is served cross-origin isolated already.
+const HOME = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>weft</title><h1>weft</h1><p>This server picks the WebAssembly build each engine can run.
+See <a href="/v1/modules">/v1/modules</a>; loaders import <a href="/v1/sdk.js">/v1/sdk.js</a>.</p></html>`;
+const EXPOSED = [
+  'Wasm-Variant',
+  'Weft-Profile-Source',
+  'Content-Digest',
+  'ETag',
+  'Link',
+  'Content-Length',
+  'Content-Range',
+];
 
 /**
  * The weft HTTP app (contract.md, HTTP API v1). Imports nothing runtime-specific: the Node entry
  * and `worker.ts` build a store from their environment and hand it over.
  */
-export function createApp(_options: AppOptions = {}): Hono {
+export function createApp(options: AppOptions = {}): Hono {
+  const store = options.store ?? memoryStore();
+  const ctx: AppContext = { store, catalog: createCatalog(store, options.manifestTtlMs), options };
+  const isolated = new Set(options.isolatedPaths ?? ['/']);
   const app = new Hono();
+
+  app.use(async (c, next) => {
+    if (c.req.url.length > MAX_URL) throw new ApiError(414, `URL longer than ${MAX_URL} characters`);
+    await next();
+    if (isolated.has(c.req.path)) {
+      c.header('Cross-Origin-Opener-Policy', 'same-origin');
+      c.header('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+  });
+  app.use(
+    '/v1/*',
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
+      allowHeaders: ['Wasm-Caps', 'Range', 'If-None-Match', 'Authorization', 'Content-Type'],
+      exposeHeaders: EXPOSED,
+      maxAge: 86400,
+    }),
+  );
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+  });
+  app.use(
+    '/v1/modules/:name/variants/:variant',
+    bodyLimit({
+      maxSize: options.maxUploadBytes ?? 32 * 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, 'body larger than the upload limit');
+      },
+    }),
+  );
+
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/', (c) => c.html(HOME));
+  moduleRoutes(app, ctx);
+  blobRoutes(app, ctx);
+  scriptRoutes(app, options.assets ?? {});
+  publishRoutes(app, ctx);
+
   app.notFound(() => {
     throw new ApiError(404, 'no such route');
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { checkKey, guard, type Store, StoreError } from '../store.js';
@@ -52,15 +53,20 @@ export function fsStore(options: FsStoreOptions): Store {
     delete: (key) => guard(DRIVER_NAME, 'delete', () => rm(pathOf(key), { force: true })),
     list: (prefix = '') =>
       guard(DRIVER_NAME, 'list', async () => {
-        let entries: string[];
+        let entries: Dirent[];
         try {
-          entries = await readdir(root, { recursive: true });
+          entries = await readdir(root, { recursive: true, withFileTypes: true });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
           throw err;
         }
         return entries
-          .map((entry) => relative(root, join(root, entry)).split(sep).join('/'))
+          .filter((entry) => entry.isFile())
+          .map((entry) =>
+            relative(root, join(entry.parentPath ?? entry.path, entry.name))
+              .split(sep)
+              .join('/'),
+          )
           .filter((key) => !key.endsWith('.tmp') && isKey(key) && key.startsWith(prefix))
           .sort();
       }),

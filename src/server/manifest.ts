@@ -1,0 +1,152 @@
+/**
+ * The manifest (contract.md): modules, their versions, and variants in preference order. Validated
+ * on load; an error names the field (`modules.demo.variants[1].blob`), never dumps a stack.
+ */
+import { type Capability, isCapability, THREAD_MODELS, type ThreadModel } from '../profile/caps.js';
+import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
+
+export const SCHEMA = 1;
+export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const BLOB = /^sha256-[0-9a-f]{64}$/;
+const MAX_VARIANTS = 32;
+
+export interface Variant {
+  name: string;
+  model: ThreadModel;
+  /** Capabilities it needs: derived by inspecting the binary, overridable at publish. */
+  requires: Capability[];
+  /** Content address of the bytes: `sha256-<hex>`. */
+  blob: string;
+  size: number;
+  polyfills: PolyfillName[];
+  /** Precompressed copies stored beside the blob, with their sizes. */
+  encodings?: { br?: number; gzip?: number };
+}
+
+export interface ModuleEntry {
+  version: string;
+  /** A variant served even when the profile lacks what it requires (otherwise: 406). */
+  fallback?: string;
+  variants: Variant[];
+}
+
+export interface Manifest {
+  schema: typeof SCHEMA;
+  modules: Record<string, ModuleEntry>;
+}
+
+export class ManifestError extends Error {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`manifest: ${field}: ${problem}`);
+    this.name = 'ManifestError';
+  }
+}
+
+export const emptyManifest = (): Manifest => ({ schema: SCHEMA, modules: {} });
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function need(ok: boolean, field: string, problem: string): asserts ok {
+  if (!ok) throw new ManifestError(field, problem);
+}
+
+/** Checks parsed JSON and returns it typed; throws ManifestError naming the first bad field. */
+export function validateManifest(data: unknown): Manifest {
+  need(isObject(data), '(root)', 'must be an object');
+  need(data.schema === SCHEMA, 'schema', `must be ${SCHEMA} (this server reads schema ${SCHEMA})`);
+  need(isObject(data.modules), 'modules', 'must be an object');
+  for (const [name, entry] of Object.entries(data.modules)) {
+    const at = `modules.${NAME.test(name) ? name : '(name)'}`;
+    need(NAME.test(name), at, 'module name must match [a-z0-9][a-z0-9._-]{0,63}');
+    validateModule(entry, at);
+  }
+  return data as unknown as Manifest;
+}
+
+function validateModule(entry: unknown, at: string): void {
+  need(isObject(entry), at, 'must be an object');
+  need(
+    typeof entry.version === 'string' && entry.version.length > 0 && entry.version.length <= 64,
+    `${at}.version`,
+    'must be a string of 1 to 64 characters',
+  );
+  need(
+    Array.isArray(entry.variants) && entry.variants.length > 0,
+    `${at}.variants`,
+    'must be a non-empty array',
+  );
+  need(entry.variants.length <= MAX_VARIANTS, `${at}.variants`, `must have at most ${MAX_VARIANTS} variants`);
+  const names = new Set<string>();
+  entry.variants.forEach((v: unknown, i: number) => {
+    const vat = `${at}.variants[${i}]`;
+    validateVariant(v, vat);
+    need(!names.has(v.name), `${vat}.name`, 'duplicates an earlier variant');
+    names.add(v.name);
+  });
+  if (entry.fallback !== undefined) {
+    need(
+      typeof entry.fallback === 'string' && names.has(entry.fallback),
+      `${at}.fallback`,
+      'must name one of its variants',
+    );
+  }
+}
+
+function validateVariant(v: unknown, at: string): asserts v is Variant {
+  need(isObject(v), at, 'must be an object');
+  need(typeof v.name === 'string' && NAME.test(v.name), `${at}.name`, 'must match [a-z0-9][a-z0-9._-]{0,63}');
+  need(
+    (THREAD_MODELS as readonly unknown[]).includes(v.model),
+    `${at}.model`,
+    `must be one of ${THREAD_MODELS.join(', ')}`,
+  );
+  need(
+    Array.isArray(v.requires) && v.requires.every((c) => typeof c === 'string' && isCapability(c)),
+    `${at}.requires`,
+    'must be an array of known capability names',
+  );
+  need(typeof v.blob === 'string' && BLOB.test(v.blob), `${at}.blob`, 'must be sha256-<64 lowercase hex>');
+  need(
+    Number.isSafeInteger(v.size) && (v.size as number) >= 0,
+    `${at}.size`,
+    'must be a non-negative integer',
+  );
+  need(
+    Array.isArray(v.polyfills) && v.polyfills.every((p) => typeof p === 'string' && isPolyfill(p)),
+    `${at}.polyfills`,
+    'must be an array of known polyfill names',
+  );
+  if (v.encodings !== undefined) {
+    need(
+      isObject(v.encodings) &&
+        Object.entries(v.encodings).every(
+          ([k, n]) => (k === 'br' || k === 'gzip') && Number.isSafeInteger(n),
+        ),
+      `${at}.encodings`,
+      'must map br/gzip to sizes',
+    );
+  }
+}
+
+/** Parses and validates manifest bytes from a store. */
+export function parseManifest(bytes: Uint8Array): Manifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new ManifestError('(root)', 'is not valid JSON');
+  }
+  return validateManifest(data);
+}
+
+export function serializeManifest(manifest: Manifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export const blobKey = (blob: string, encoding?: 'br' | 'gzip'): string =>
+  `blobs/${blob}.wasm${encoding ? `.${encoding === 'br' ? 'br' : 'gz'}` : ''}`;
+export const MANIFEST_KEY = 'manifest.json';

@@ -1,0 +1,31 @@
+import type { Hono } from 'hono';
+import type { AppContext } from '../app.js';
+import { blobResponse } from '../blob-response.js';
+import { ApiError } from '../errors.js';
+import { BLOB } from '../manifest.js';
+import { methodNotAllowed } from './params.js';
+
+/** Content-addressed bytes never change: cache them for a year. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export function blobRoutes(app: Hono, ctx: AppContext): void {
+  app.on(['GET', 'HEAD'], '/v1/blobs/:file', async (c) => {
+    const file = c.req.param('file');
+    const blob = file.endsWith('.wasm') ? file.slice(0, -'.wasm'.length) : '';
+    if (!BLOB.test(blob)) throw new ApiError(400, 'blob names are sha256-<64 lowercase hex>.wasm');
+    // Only blobs some variant names are served: the store may hold other keys.
+    const { modules } = await ctx.catalog.manifest();
+    const variant = Object.values(modules)
+      .flatMap((m) => m.variants)
+      .find((v) => v.blob === blob);
+    if (!variant) throw new ApiError(404, 'no such blob');
+    return blobResponse(c, ctx.store, {
+      blob,
+      encodings: variant.encodings,
+      cacheControl: IMMUTABLE,
+      allowRange: true,
+      precompressed: ctx.options.precompressed,
+    });
+  });
+  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/blobs/:file', methodNotAllowed('GET, HEAD'));
+}

@@ -1,0 +1,122 @@
+import type { Context, Hono } from 'hono';
+import { threadModel } from '../../profile/caps.js';
+import { formatCapsList } from '../../profile/codec.js';
+import { select } from '../../profile/select.js';
+import type { AppContext } from '../app.js';
+import { appendVary, blobResponse } from '../blob-response.js';
+import { integrityOf } from '../digest.js';
+import { ApiError } from '../errors.js';
+import type { ModuleEntry, Variant } from '../manifest.js';
+import type { RequestProfile } from '../profile-input.js';
+import { methodNotAllowed, nameParam, requestProfile } from './params.js';
+
+/** Negotiated answers: short-lived and revalidated, since a new publish can change them. */
+const NEGOTIATED_CACHE = 'public, max-age=60, must-revalidate';
+
+export const blobPath = (blob: string): string => `/v1/blobs/${blob}.wasm`;
+
+async function moduleEntry(ctx: AppContext, c: Context): Promise<[string, ModuleEntry]> {
+  const name = nameParam(c, 'name');
+  const entry = (await ctx.catalog.manifest()).modules[name];
+  if (!entry) throw new ApiError(404, 'no such module');
+  return [name, entry];
+}
+
+function describeVariant(c: Context, v: Variant) {
+  return { ...v, url: new URL(blobPath(v.blob), c.req.url).href, integrity: integrityOf(v.blob) };
+}
+
+/** Selects for the request's profile; 406 with every rejection when nothing fits. */
+function choose(name: string, entry: ModuleEntry, profile: RequestProfile) {
+  const result = select(entry.variants, profile.caps, entry.fallback);
+  const profileReport = {
+    host: profile.host,
+    caps: profile.caps,
+    model: threadModel(profile.caps),
+    source: profile.source,
+    unknown: profile.unknown,
+  };
+  if (!result.chosen) {
+    throw new ApiError(406, 'no variant of this module runs on the given profile', {
+      details: { module: name, rejected: result.rejected, profile: profileReport },
+    });
+  }
+  return {
+    chosen: result.chosen,
+    fallback: result.fallback,
+    rejected: result.rejected,
+    profile: profileReport,
+  };
+}
+
+/** Headers every negotiated answer carries: where the profile came from, and what the cache must vary on. */
+function negotiationHeaders(profile: RequestProfile): Record<string, string> {
+  const headers: Record<string, string> = { 'Weft-Profile-Source': profile.source };
+  if (profile.source === 'header') headers.Vary = 'Wasm-Caps';
+  if (profile.source === 'user-agent') headers.Vary = appendVary('Wasm-Caps', 'User-Agent');
+  return headers;
+}
+
+export function moduleRoutes(app: Hono, ctx: AppContext): void {
+  app.get('/v1/modules', async (c) => {
+    const { modules } = await ctx.catalog.manifest();
+    return c.json({
+      modules: Object.entries(modules).map(([name, m]) => ({
+        name,
+        version: m.version,
+        variants: m.variants.map((v) => v.name),
+      })),
+    });
+  });
+
+  app.get('/v1/modules/:name', async (c) => {
+    const [name, entry] = await moduleEntry(ctx, c);
+    return c.json({ name, ...entry, variants: entry.variants.map((v) => describeVariant(c, v)) });
+  });
+
+  app.get('/v1/modules/:name/resolve', async (c) => {
+    const [name, entry] = await moduleEntry(ctx, c);
+    const profile = requestProfile(c);
+    const { chosen, fallback, rejected, profile: report } = choose(name, entry, profile);
+    const v = describeVariant(c, chosen);
+    for (const [k, value] of Object.entries(negotiationHeaders(profile))) c.header(k, value);
+    c.header('Cache-Control', NEGOTIATED_CACHE);
+    return c.json({
+      module: name,
+      version: entry.version,
+      variant: v.name,
+      model: v.model,
+      url: v.url,
+      integrity: v.integrity,
+      size: v.size,
+      requires: v.requires,
+      polyfills: v.polyfills,
+      fallback,
+      rejected,
+      profile: { ...report, canonical: formatCapsList(profile.caps) },
+    });
+  });
+
+  app.on(['GET', 'HEAD'], '/v1/modules/:name/wasm', async (c) => {
+    const [name, entry] = await moduleEntry(ctx, c);
+    const profile = requestProfile(c);
+    const { chosen } = choose(name, entry, profile);
+    const headers = negotiationHeaders(profile);
+    return blobResponse(c, ctx.store, {
+      blob: chosen.blob,
+      encodings: chosen.encodings,
+      cacheControl: NEGOTIATED_CACHE,
+      precompressed: ctx.options.precompressed,
+      headers: {
+        ...headers,
+        'Wasm-Variant': chosen.name,
+        Link: `<${blobPath(chosen.blob)}>; rel="alternate"; type="application/wasm"`,
+      },
+    });
+  });
+
+  for (const path of ['/v1/modules', '/v1/modules/:name', '/v1/modules/:name/resolve']) {
+    app.on(['POST', 'PUT', 'DELETE', 'PATCH'], path, methodNotAllowed('GET, HEAD'));
+  }
+  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/modules/:name/wasm', methodNotAllowed('GET, HEAD'));
+}

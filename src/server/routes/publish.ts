@@ -1,0 +1,49 @@
+import type { Hono } from 'hono';
+import { InspectError } from '../../inspect/index.js';
+import type { AppContext } from '../app.js';
+import { timingSafeEqual } from '../digest.js';
+import { ApiError } from '../errors.js';
+import { publish } from '../publish.js';
+import { nameParam } from './params.js';
+
+const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
+
+export function publishRoutes(app: Hono, ctx: AppContext): void {
+  app.put('/v1/modules/:name/variants/:variant', async (c) => {
+    const token = ctx.options.publishToken;
+    if (!token)
+      throw new ApiError(403, 'publishing is disabled: no publish token is configured', {
+        code: 'publish_disabled',
+      });
+    const auth = c.req.header('Authorization') ?? '';
+    const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    if (!timingSafeEqual(given, token)) {
+      throw new ApiError(401, 'a valid bearer token is required to publish', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    const module = nameParam(c, 'name');
+    const variant = nameParam(c, 'variant');
+    const version = c.req.query('version');
+    if (version !== undefined && !VERSION.test(version))
+      throw new ApiError(400, 'version must be 1 to 64 of [0-9A-Za-z.+-]');
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.length === 0) throw new ApiError(400, 'the body must be a WebAssembly binary');
+    try {
+      const result = await publish(
+        ctx.store,
+        { module, variant, bytes, ...(version ? { version } : {}) },
+        ctx.options.encoders,
+      );
+      ctx.catalog.invalidate();
+      return c.json(
+        { module, version: result.entry.version, variant: result.variant, notes: result.report.notes },
+        201,
+      );
+    } catch (err) {
+      if (err instanceof InspectError)
+        throw new ApiError(400, `not a valid WebAssembly binary: ${err.message}`, { code: 'bad_wasm' });
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,36 @@
+import type { Hono } from 'hono';
+import { isPolyfill } from '../../profile/polyfills.js';
+import { ApiError } from '../errors.js';
+
+/** The built client scripts the server hands out (the Node entry reads them from dist/browser). */
+export interface Assets {
+  'sdk.js'?: string;
+  'probe.js'?: string;
+  /** One prebuilt ESM bundle per sorted, comma-joined set of polyfill names. */
+  polyfills?: Record<string, string>;
+}
+
+const SCRIPT_HEADERS = {
+  'Content-Type': 'text/javascript; charset=utf-8',
+  'Cache-Control': 'public, max-age=300, must-revalidate',
+};
+
+export function scriptRoutes(app: Hono, assets: Assets): void {
+  for (const name of ['sdk.js', 'probe.js'] as const) {
+    app.get(`/v1/${name}`, (c) => {
+      const body = assets[name];
+      if (body === undefined)
+        throw new ApiError(404, 'this server was started without the built client scripts');
+      return c.body(body, 200, SCRIPT_HEADERS);
+    });
+  }
+  app.get('/v1/polyfills.js', (c) => {
+    const names = (c.req.query('need') ?? '').split(',').filter(Boolean);
+    if (names.length > 16 || !names.every(isPolyfill))
+      throw new ApiError(400, 'need= takes known polyfill names');
+    const key = [...new Set(names)].sort().join(',');
+    const body = key === '' ? 'export {};\n' : assets.polyfills?.[key];
+    if (body === undefined) throw new ApiError(404, 'this server was started without the polyfill bundles');
+    return c.body(body, 200, SCRIPT_HEADERS);
+  });
+}

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { describe } from 'vitest';
+import { createApp } from '../src/server/app.js';
+import { memoryStore } from '../src/server/stores/memory.js';
+import { describeMatrix } from './harness/matrix.js';
+import { httpSuite } from './suites/http.js';
+
+const demo = Object.fromEntries(
+  (['set', 'sab', 'wasi-threads', 'single'] as const).map((name) => [
+    name,
+    new Uint8Array(readFileSync(new URL(`../fixtures/demo/${name}.wasm`, import.meta.url))),
+  ]),
+) as Record<'set' | 'sab' | 'wasi-threads' | 'single', Uint8Array>;
+const token = 'test-token-0123456789';
+
+describe('HTTP API v1 on the memory store', () => {
+  describeMatrix(
+    'weft',
+    () => createApp({ store: memoryStore(), publishToken: token }),
+    (client) => {
+      httpSuite({ client, demo, token, precompressed: true });
+    },
+  );
+});

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseManifest } from '../src/server/manifest.js';
+import { bundleScript } from './harness/bundle.js';
+
+// Publishes the demo variants into a filesystem store, over and over, under fresh variant names,
+// until it is killed. Each round prints the round number once its publish has returned.
+const PUBLISHER = `
+import { readFileSync } from 'node:fs';
+import { fsStore } from './src/server/stores/fs.ts';
+import { publish } from './src/server/publish.ts';
+import { nodeEncoders } from './src/node/encoders.ts';
+const [dir] = process.argv.slice(2);
+const store = fsStore({ dir });
+const bytes = readFileSync('fixtures/demo/sab.wasm');
+for (let round = 0; ; round++) {
+  await publish(store, { module: 'demo', variant: 'v' + round, bytes: bytes.subarray(0), version: String(round) }, nodeEncoders);
+  console.log(round);
+}`;
+
+describe('a publish killed mid-flight (SIGKILL on a real process)', () => {
+  let script: string;
+  beforeAll(async () => {
+    script = await bundleScript(PUBLISHER);
+  });
+
+  it('leaves the previous manifest whole and readable, naming only blobs that exist', async () => {
+    // Kill right after the k-th publish returned: the next one is mid-flight (blob or manifest write).
+    for (const k of [1, 4, 9]) {
+      const dir = mkdtempSync(join(tmpdir(), 'weft-kill-'));
+      const child = spawn(process.execPath, [script, dir], { cwd: new URL('..', import.meta.url).pathname });
+      let rounds = '';
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (d) => {
+          rounds += d;
+          if (rounds.split('\n').length > k) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => child.once('exit', r));
+      const completed = rounds.trim().split('\n').filter(Boolean).length;
+      expect(completed).toBeGreaterThan(0);
+      const manifest = parseManifest(new Uint8Array(readFileSync(join(dir, 'manifest.json'))));
+      const variants = manifest.modules.demo!.variants;
+      // Every publish that returned is in it; at most the one in flight may be there too.
+      expect(variants.length).toBeGreaterThanOrEqual(completed);
+      expect(variants.length).toBeLessThanOrEqual(completed + 1);
+      for (const v of variants)
+        expect(readFileSync(join(dir, 'blobs', `${v.blob}.wasm`)).length).toBe(v.size);
+    }
+  });
+});

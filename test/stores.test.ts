@@ -1,0 +1,50 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/server/app.js';
+import type { Store } from '../src/server/store.js';
+import { fsStore } from '../src/server/stores/fs.js';
+import { memoryStore } from '../src/server/stores/memory.js';
+import { storeSuite } from './suites/store.js';
+
+describe('store conformance: memory', () => storeSuite(() => memoryStore()));
+
+describe('store conformance: fs', () => {
+  storeSuite(async () => fsStore({ dir: await mkdtemp(join(tmpdir(), 'weft-store-')) }));
+
+  it('writes beside the target and renames, leaving no temporary files behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-store-'));
+    const store = fsStore({ dir });
+    await store.put('manifest.json', new Uint8Array([1]));
+    await store.put('manifest.json', new Uint8Array([2]));
+    expect(await readdir(dir)).toEqual(['manifest.json']);
+  });
+});
+
+describe('a failing store', () => {
+  const failing: Store = {
+    driver: 'broken',
+    get: () => Promise.reject(new Error('disk on fire at /secret/path')),
+    put: () => Promise.reject(new Error('disk on fire')),
+    delete: () => Promise.reject(new Error('disk on fire')),
+    list: () => Promise.reject(new Error('disk on fire')),
+  };
+
+  it('turns into 503 with Retry-After and a JSON error that leaks nothing, never a 500', async () => {
+    const app = createApp({ store: failing });
+    for (const path of [
+      '/v1/modules',
+      '/v1/modules/demo/wasm?caps=threads',
+      `/v1/blobs/sha256-${'a'.repeat(64)}.wasm`,
+    ]) {
+      const res = await app.request(path);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      const text = await res.text();
+      expect(JSON.parse(text).error.code).toBe('unavailable');
+      expect(text).not.toMatch(/secret|fire/);
+    }
+    expect((await app.request('/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * The HTTP contract suite (contract.md, HTTP API v1): runs through `app.fetch`, through a real Node
+ * server, and inside workerd against R2. Imports nothing Node-specific.
+ */
+import { expect, it } from 'vitest';
+
+export type Client = (path: string, init?: RequestInit) => Promise<Response>;
+
+export interface SuiteContext {
+  client: () => Client;
+  /** The demo variants' bytes, by variant name. */
+  demo: Record<'set' | 'sab' | 'wasi-threads' | 'single', Uint8Array>;
+  token: string;
+  /** Whether the app under test sends its publish-time compressed copies (false on Workers). */
+  precompressed: boolean;
+}
+
+const hex = async (bytes: ArrayBuffer | Uint8Array) =>
+  Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
+
+const SAB_CAPS = 'shared-memory,threads,workers';
+
+export function httpSuite(ctx: SuiteContext): void {
+  const get = (path: string, init?: RequestInit) => ctx.client()(path, init);
+
+  it('publishes the four demo variants with the token (PUT), in preference order', async () => {
+    for (const name of ['single', 'wasi-threads', 'sab', 'set'] as const) {
+      const res = await get(`/v1/modules/demo/variants/${name}?version=1.0.0`, {
+        method: 'PUT',
+        body: ctx.demo[name] as Uint8Array<ArrayBuffer>,
+        headers: { Authorization: `Bearer ${ctx.token}` },
+      });
+      expect(res.status).toBe(201);
+    }
+    const list = (await (await get('/v1/modules')).json()) as {
+      modules: { name: string; variants: string[] }[];
+    };
+    expect(list.modules).toEqual([
+      { name: 'demo', version: '1.0.0', variants: ['set', 'sab', 'wasi-threads', 'single'] },
+    ]);
+  });
+
+  it('serves the sab bytes to a profile with threads, with the contract headers', async () => {
+    const res = await get(`/v1/modules/demo/wasm?caps=${SAB_CAPS}`);
+    expect(res.status).toBe(200);
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(await hex(body)).toBe(await hex(ctx.demo.sab));
+    expect(res.headers.get('content-type')).toBe('application/wasm');
+    expect(res.headers.get('wasm-variant')).toBe('sab');
+    expect(res.headers.get('etag')).toBe(`"sha256-${await hex(ctx.demo.sab)}"`);
+    expect(res.headers.get('content-digest')).toMatch(/^sha-256=:[A-Za-z0-9+/]+=*:$/);
+    expect(res.headers.get('link')).toMatch(/^<\/v1\/blobs\/sha256-[0-9a-f]{64}\.wasm>/);
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60, must-revalidate');
+    expect(res.headers.get('weft-profile-source')).toBe('query');
+  });
+
+  it('serves the single variant to an empty caps= profile', async () => {
+    const res = await get('/v1/modules/demo/wasm?caps=');
+    expect(res.headers.get('wasm-variant')).toBe('single');
+    expect(await hex(await res.arrayBuffer())).toBe(await hex(ctx.demo.single));
+  });
+
+  it('resolve explains both choices: what was chosen and what each rejected variant lacked', async () => {
+    const sab = (await (await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(sab).toMatchObject({
+      module: 'demo',
+      variant: 'sab',
+      model: 'sab',
+      size: ctx.demo.sab.length,
+      rejected: [
+        { variant: 'set', missing: expect.arrayContaining(['set-types', 'set-gc-atomics', 'set-threads']) },
+      ],
+      profile: { source: 'query', model: 'sab' },
+    });
+    expect(sab.integrity).toMatch(/^sha256-[A-Za-z0-9+/]+=*$/);
+    const single = (await (await get('/v1/modules/demo/resolve?caps=')).json()) as {
+      variant: string;
+      rejected: unknown[];
+    };
+    expect(single.variant).toBe('single');
+    expect(single.rejected).toEqual([
+      { variant: 'set', missing: expect.arrayContaining(['set-types', 'set-gc-atomics', 'set-threads']) },
+      { variant: 'sab', missing: ['shared-memory', 'threads'] },
+      { variant: 'wasi-threads', missing: ['shared-memory', 'wasi-threads'] },
+    ]);
+  });
+
+  it('reads the profile from the Wasm-Caps header (token or list) and then varies on it', async () => {
+    const res = await get('/v1/modules/demo/resolve', { headers: { 'Wasm-Caps': SAB_CAPS } });
+    expect(res.headers.get('vary')).toContain('Wasm-Caps');
+    expect(res.headers.get('weft-profile-source')).toBe('header');
+    expect(((await res.json()) as { variant: string }).variant).toBe('sab');
+  });
+
+  it('never grants threads from a User-Agent alone, and says it guessed', async () => {
+    const ua =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+    const res = await get('/v1/modules/demo/resolve', { headers: { 'User-Agent': ua } });
+    const body = (await res.json()) as { variant: string; profile: { caps: string[]; source: string } };
+    expect(body.variant).toBe('single');
+    expect(body.profile.source).toBe('user-agent');
+    expect(body.profile.caps).toContain('simd');
+    expect(body.profile.caps.filter((c) => /thread|^set-|shared-memory/.test(c))).toEqual([]);
+  });
+
+  it('answers one profile written in any order with the same ETag and the same canonical profile', async () => {
+    const a = await get('/v1/modules/demo/resolve?caps=workers,threads,shared-memory,threads');
+    const b = await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`);
+    const ja = (await a.json()) as { profile: { canonical: string } };
+    const jb = (await b.json()) as { profile: { canonical: string } };
+    expect(ja.profile.canonical).toBe(jb.profile.canonical);
+    const wa = await get('/v1/modules/demo/wasm?caps=workers,threads,shared-memory');
+    expect(wa.headers.get('etag')).toBe(
+      (await get(`/v1/modules/demo/wasm?caps=${SAB_CAPS}`)).headers.get('etag'),
+    );
+  });
+
+  it('serves blobs immutable, with 304 on If-None-Match, HEAD, and Range', async () => {
+    const resolved = (await (await get('/v1/modules/demo/resolve?caps=')).json()) as { url: string };
+    const path = new URL(resolved.url).pathname;
+    const full = await get(path);
+    expect(full.status).toBe(200);
+    expect(full.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const etag = full.headers.get('etag')!;
+    expect((await get(path, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    const head = await get(path, { method: 'HEAD', headers: { 'Accept-Encoding': 'identity' } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(ctx.demo.single.length));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const part = await get(path, { headers: { Range: 'bytes=0-7' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 0-7/${ctx.demo.single.length}`);
+    expect([...new Uint8Array(await part.arrayBuffer())]).toEqual([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+  });
+
+  it('sends the copy compressed at publish time when the client accepts it (where the runtime lets it), the same bytes decoded', async () => {
+    const res = await get(`/v1/modules/demo/wasm?caps=${SAB_CAPS}`, {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    if (ctx.precompressed) {
+      expect(res.headers.get('vary')).toContain('Accept-Encoding');
+      expect(res.headers.get('content-encoding')).toBe('gzip');
+    }
+    // fetch() decodes for us; app.fetch hands back the body as sent (gzip magic 1f 8b, not \0asm).
+    const raw = new Uint8Array(await res.arrayBuffer());
+    const body =
+      raw[0] === 0x1f && raw[1] === 0x8b
+        ? await new Response(
+            new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip')),
+          ).arrayBuffer()
+        : raw;
+    expect(await hex(body)).toBe(await hex(ctx.demo.sab));
+  });
+
+  it('answers 406 with every rejection when no variant fits and the module marks no fallback', async () => {
+    await get('/v1/modules/threaded/variants/sab', {
+      method: 'PUT',
+      body: ctx.demo.sab as Uint8Array<ArrayBuffer>,
+      headers: { Authorization: `Bearer ${ctx.token}` },
+    });
+    const res = await get('/v1/modules/threaded/wasm?caps=simd');
+    expect(res.status).toBe(406);
+    const body = (await res.json()) as { error: { code: string; rejected: unknown[] } };
+    expect(body.error.code).toBe('not_acceptable');
+    expect(body.error.rejected).toEqual([{ variant: 'sab', missing: ['shared-memory', 'threads'] }]);
+  });
+
+  it('refuses PUT without the token (401) and with a wrong one, and publishes nothing', async () => {
+    const put = (auth?: string) =>
+      get('/v1/modules/demo/variants/extra', {
+        method: 'PUT',
+        body: ctx.demo.single as Uint8Array<ArrayBuffer>,
+        headers: auth ? { Authorization: auth } : {},
+      });
+    expect((await put()).status).toBe(401);
+    expect((await put(`Bearer ${ctx.token}x`)).status).toBe(401);
+    const list = (await (await get('/v1/modules/demo')).json()) as { variants: { name: string }[] };
+    expect(list.variants.map((v) => v.name)).not.toContain('extra');
+  });
+
+  it('publishes a new variant with the token that the next resolve can choose', async () => {
+    const res = await get('/v1/modules/demo/variants/sab-v2', {
+      method: 'PUT',
+      body: ctx.demo.sab as Uint8Array<ArrayBuffer>,
+      headers: { Authorization: `Bearer ${ctx.token}` },
+    });
+    expect(res.status).toBe(201);
+    const list = (await (await get('/v1/modules/demo')).json()) as { variants: { name: string }[] };
+    expect(list.variants.map((v) => v.name)).toEqual(['set', 'sab-v2', 'sab', 'wasi-threads', 'single']);
+    const resolved = (await (await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`)).json()) as {
+      variant: string;
+    };
+    expect(resolved.variant).toBe('sab-v2');
+  });
+
+  it.each([
+    ['a malformed capability list', '/v1/modules/demo/wasm?caps=%3Cscript%3E', 400],
+    ['a malformed token', '/v1/modules/demo/wasm?profile=9zz', 400],
+    ['a bad module name', '/v1/modules/..%2F..%2Fetc/resolve', 400],
+    ['an unknown module', '/v1/modules/nope/resolve', 404],
+    ['a hostile blob name', '/v1/blobs/..%2Fmanifest.json', 400],
+    ['an unknown blob', `/v1/blobs/sha256-${'0'.repeat(64)}.wasm`, 404],
+    ['a very long URL', `/v1/modules/demo/wasm?caps=${'a'.repeat(5000)}`, 414],
+  ])('answers %s with a JSON error, never a 500 and never echoing input', async (_what, path, status) => {
+    const res = await get(path);
+    expect(res.status).toBe(status);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({
+      error: { code: expect.any(String), message: expect.any(String) },
+    });
+    expect(text).not.toMatch(/script|etc|manifest\.json|zz|aaaa/);
+  });
+
+  it('answers 405 to methods a route does not take, and 400 to a PUT body that is not wasm', async () => {
+    expect((await get('/v1/modules/demo/resolve', { method: 'POST' })).status).toBe(405);
+    const res = await get('/v1/modules/demo/variants/junk', {
+      method: 'PUT',
+      body: new TextEncoder().encode('<html>not wasm</html>'),
+      headers: { Authorization: `Bearer ${ctx.token}` },
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('serves / with COOP/COEP so a loader page there is cross-origin isolated', async () => {
+    const res = await get('/');
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+  });
+}
