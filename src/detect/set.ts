@@ -9,9 +9,9 @@ import { canPost, probeModule, validates } from './util.js';
 export function setThreads(): boolean {
   if (!validates('set-types')) return false;
   // Synchronous compile of a 50-byte module: allowed on browser main threads; refused by workerd.
-  const instance = new WebAssembly.Instance(
-    new WebAssembly.Module(probeModule(PROBE_BYTES['set-threads'][0])),
-  );
+  // (workerd's types declare Instance abstract for that reason; the probe code is the same everywhere.)
+  const Instance = WebAssembly.Instance as unknown as new (m: WebAssembly.Module) => WebAssembly.Instance;
+  const instance = new Instance(new WebAssembly.Module(probeModule(PROBE_BYTES['set-threads'][0])));
   return canPost((instance.exports.n as () => unknown)());
 }
 

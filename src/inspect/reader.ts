@@ -1,6 +1,6 @@
 import { InspectError } from './error.js';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * A bounded cursor over the input. Every read checks the bound first, so a size or count taken
