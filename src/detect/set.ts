@@ -10,8 +10,11 @@ export function setThreads(): boolean {
   if (!validates('set-types')) return false;
   // Synchronous compile of a 50-byte module: allowed on browser main threads; refused by workerd.
   // (workerd's types declare Instance abstract for that reason; the probe code is the same everywhere.)
-  const Instance = WebAssembly.Instance as unknown as new (m: WebAssembly.Module) => WebAssembly.Instance;
-  const instance = new Instance(new WebAssembly.Module(probeModule(PROBE_BYTES['set-threads'][0])));
+  const wasm = WebAssembly as unknown as {
+    Module: new (bytes: Uint8Array<ArrayBuffer>) => WebAssembly.Module;
+    Instance: new (module: WebAssembly.Module) => WebAssembly.Instance;
+  };
+  const instance = new wasm.Instance(new wasm.Module(probeModule(PROBE_BYTES['set-threads'][0])));
   return canPost((instance.exports.n as () => unknown)());
 }
 
