@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/node/serve.js';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const demo = (variant: string) => join(root, 'fixtures/demo', `${variant}.wasm`);
+
+/** Each guide, and the demo builds that stand in for the files its commands name. */
+const GUIDES: Record<string, Record<string, string>> = {
+  'emscripten-pthreads.md': { 'app.pthreads.wasm': demo('sab'), 'app.wasm': demo('single') },
+  'wasi-threads.md': { 'app.wasm': demo('wasi-threads') },
+  'shared-everything.md': { 'app.set.wasm': demo('set') },
+  'non-js-loader.md': {},
+};
+
+/** The ```sh blocks of a guide, in order. */
+function shellBlocks(file: string): string[] {
+  const text = readFileSync(join(root, 'docs/guides', file), 'utf8');
+  return [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+let server: RunningServer;
+let bin: string;
+beforeAll(async () => {
+  server = await startServer({ port: 0, storeDir: mkdtempSync(join(tmpdir(), 'weft-docs-store-')) });
+  // `weft` on PATH, as `npm i -g weft` would put it, running this checkout's build.
+  bin = mkdtempSync(join(tmpdir(), 'weft-bin-'));
+  writeFileSync(
+    join(bin, 'weft'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'dist/cli.js')}" "$@"\n`,
+  );
+  chmodSync(join(bin, 'weft'), 0o755);
+});
+afterAll(() => server.close());
+
+describe('integration guides: every shell command in docs/guides runs', () => {
+  it.each(Object.entries(GUIDES))('%s', async (guide, standIns) => {
+    const blocks = shellBlocks(guide);
+    expect(blocks.length).toBeGreaterThan(0);
+    const cwd = mkdtempSync(join(tmpdir(), 'weft-guide-'));
+    for (const [name, source] of Object.entries(standIns)) copyFileSync(source, join(cwd, name));
+    for (const block of blocks) {
+      // A non-zero exit (a failed command or one of the guide's own `grep -q` checks) fails the test.
+      await run('bash', ['-euo', 'pipefail', '-c', block], {
+        cwd,
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WEFT_SERVER: server.url },
+      }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
+        throw new Error(`${guide}: a command failed:\n${block}\n${err.stderr || err.message}`);
+      });
+    }
+  });
+});
