@@ -28,7 +28,7 @@ const LIBRARY = {
 /** Self-contained bundles: what browsers and workerd load. */
 const BUNDLES = {
   'browser/probe': { entry: 'src/detect/index.ts', platform: 'browser' },
-  'browser/sdk': { entry: 'src/sdk/index.ts', platform: 'browser' },
+  'browser/sdk': { entry: 'src/sdk/index.ts', platform: 'browser', define: { WEFT_BROWSER_BUNDLE: 'true' } },
   worker: { entry: 'worker.ts', platform: 'browser', conditions: ['workerd', 'worker', 'browser'] },
 };
 
@@ -58,17 +58,58 @@ await Promise.all([
       outdir: dist,
       platform: b.platform,
       conditions: b.conditions,
+      define: b.define,
       minify: true,
       legalComments: 'none',
     }),
   ),
 ]);
+await buildPolyfillBundles();
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
 });
 
 checkExports();
 if (!quiet) printSizes();
+
+/**
+ * One self-contained ESM bundle per non-empty set of polyfill names (`/v1/polyfills.js?need=`),
+ * carrying only those polyfills: 31 small files, named by the sorted names joined with '+'.
+ */
+async function buildPolyfillBundles() {
+  const polyfills = {
+    'shared-global': { file: 'shared-global', installer: 'installSharedGlobal' },
+    'thread-bound-data': { file: 'thread-bound-data', installer: 'installThreadBoundData' },
+    'thread-local-function': { file: 'thread-local-function', installer: 'installThreadLocalFunction' },
+    'thread-local-global': { file: 'thread-local-global', installer: 'installThreadLocalGlobal' },
+    'wait-queue': { file: 'wait-queue', installer: 'installWaitQueue' },
+  };
+  const names = Object.keys(polyfills).sort();
+  const subsets = [];
+  for (let mask = 1; mask < 1 << names.length; mask++) subsets.push(names.filter((_, i) => mask & (1 << i)));
+  await Promise.all(
+    subsets.map((subset) => {
+      const installers = subset.map((n) => polyfills[n].installer);
+      const needsImports = subset.some((n) => n.startsWith('thread-local'));
+      const contents = [
+        `import { installWith, ${installers.join(', ')} } from './src/polyfill/install.ts';`,
+        ...subset.map((n) => `export * from './src/polyfill/${polyfills[n].file}.ts';`),
+        needsImports ? `export { resolveImports, instantiate } from './src/polyfill/imports.ts';` : '',
+        `const installers = { ${subset.map((n, i) => `'${n}': ${installers[i]}`).join(', ')} };`,
+        `/** Installs this bundle's polyfills where the engine lacks them; see weft/polyfill. */`,
+        `export const installPolyfills = (profile, needed = ${JSON.stringify(subset)}) => installWith(installers, profile, needed);`,
+      ].join('\n');
+      return esbuild.build({
+        ...common,
+        stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: `polyfills-${subset.join('+')}.ts` },
+        outfile: join(dist, 'browser', 'polyfills', `${subset.join('+')}.js`),
+        platform: 'browser',
+        minify: true,
+        legalComments: 'none',
+      });
+    }),
+  );
+}
 
 function checkExports() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -106,6 +147,9 @@ function printSizes() {
     ...Object.keys(LIBRARY).map((n) => `${n}.js`),
     'cli.js',
     ...readdirSync(join(dist, 'chunks')).map((f) => `chunks/${f}`),
+    ...readdirSync(join(dist, 'browser', 'polyfills'))
+      .filter((f) => !f.includes('+'))
+      .map((f) => `browser/polyfills/${f}`),
   ];
   const rows = files.map((f) => {
     const bytes = readFileSync(join(dist, f));

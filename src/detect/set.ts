@@ -18,10 +18,15 @@ export function setThreads(): boolean {
   return canPost((instance.exports.n as () => unknown)());
 }
 
+// weft's polyfill keeps the engine's own constructor behind its wrappers: ask that one, so a
+// polyfill installed in this realm is never taken for the native API.
+const NATIVE = Symbol.for('weft.polyfill.native');
+const own = <T>(member: T): T => (member as { [NATIVE]?: T } | undefined)?.[NATIVE] ?? member;
+
 /** The proposal's JS API is real only if a shared Global says so: the constructor ignores unknown keys. */
 export function setJsApi(): boolean {
   const desc = { value: 'i32', mutable: true, shared: true } as WebAssembly.GlobalDescriptor;
-  return (new WebAssembly.Global(desc, 0) as { shared?: unknown }).shared === true;
+  return (new (own(WebAssembly.Global))(desc, 0) as { shared?: unknown }).shared === true;
 }
 
 /**
@@ -30,7 +35,9 @@ export function setJsApi(): boolean {
  * today, so this is absent everywhere until one does (the polyfill fills the gap).
  */
 export function setThreadLocal(): boolean {
-  const Fn = (WebAssembly as { Function?: new (t: unknown, f: () => void, o: unknown) => object }).Function;
+  const Fn = own(
+    (WebAssembly as { Function?: new (t: unknown, f: () => void, o: unknown) => object }).Function,
+  );
   if (typeof Fn !== 'function') return false;
   const wrapper = new Fn({ parameters: [], results: [] }, () => {}, { 'thread-local': true });
   return typeof (wrapper as { initialize?: unknown }).initialize === 'function';

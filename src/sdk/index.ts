@@ -1,2 +1,15 @@
-// The loader SDK (issue 6) lands here; for now this entry carries the shared vocabulary.
-export { type Capability, type Profile, threadModel } from '../profile/caps.js';
+/** weft's loader SDK: `load('demo', { server })` returns the best build this engine can run, instantiated. */
+export { probe } from '../detect/index.js';
+export type { Capability, Profile } from '../profile/caps.js';
+export { threadModel } from '../profile/caps.js';
+export { select } from '../profile/select.js';
+export { explainThreads } from './explain.js';
+export {
+  LoadError,
+  type LoadOptions,
+  type LoadResult,
+  load,
+  type RemoteModule,
+  type RemoteVariant,
+} from './load.js';
+export { IntegrityError, type Progress } from './verify.js';

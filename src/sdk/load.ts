@@ -1,0 +1,199 @@
+import { probe } from '../detect/index.js';
+import type { Profile } from '../profile/caps.js';
+import { encodeToken } from '../profile/codec.js';
+import type { PolyfillName } from '../profile/polyfills.js';
+import { type Rejection, select } from '../profile/select.js';
+import { explainThreads } from './explain.js';
+import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
+
+/** A variant as `GET /v1/modules/:name` describes it. */
+export interface RemoteVariant {
+  name: string;
+  model: string;
+  requires: Profile['caps'];
+  size: number;
+  polyfills: PolyfillName[];
+  url: string;
+  integrity: string;
+}
+
+/** `GET /v1/modules/:name`: cache it and pass it back as `manifest` to load with zero extra round trips. */
+export interface RemoteModule {
+  name: string;
+  version: string;
+  fallback?: string;
+  variants: RemoteVariant[];
+}
+
+export interface LoadOptions {
+  /** The weft server's origin (default: this page's origin). */
+  server?: string;
+  /** The module's manifest entry, when the loader has it cached: selection is then local. */
+  manifest?: RemoteModule;
+  /** Skip the probe and use this profile. */
+  profile?: Profile;
+  /** The import object, or a function of the chosen variant (threaded variants need their own). */
+  imports?: WebAssembly.Imports | ((variant: RemoteVariant) => WebAssembly.Imports);
+  /** False to get the compiled module only (threaded glue instantiates once per worker). */
+  instantiate?: boolean;
+  onProgress?: (progress: Progress) => void;
+  /** Installs the polyfills a variant needs; default: from the server's `/v1/polyfills.js` in browsers, `weft/polyfill` elsewhere. */
+  installPolyfills?: (profile: Profile, needed: PolyfillName[]) => Promise<unknown> | unknown;
+  fetch?: typeof fetch;
+}
+
+export interface LoadResult {
+  instance: WebAssembly.Instance | undefined;
+  module: WebAssembly.Module;
+  variant: RemoteVariant;
+  profile: Profile;
+  /** Variants passed over, with what the profile lacked. */
+  rejected: Rejection[];
+  /** Variants that were chosen but failed to download, verify or compile, with why. */
+  failed: { variant: string; reason: string }[];
+  /** Why threads were not granted (empty when they were). */
+  why: string[];
+  polyfills: unknown;
+}
+
+export class LoadError extends Error {
+  constructor(
+    readonly module: string,
+    readonly variant: string | undefined,
+    reason: string,
+    readonly details: { rejected?: Rejection[]; failed?: LoadResult['failed'] } = {},
+  ) {
+    super(`weft: cannot load ${module}${variant ? ` (variant ${variant})` : ''}: ${reason}`);
+    this.name = 'LoadError';
+  }
+}
+
+/** probe → select → fetch → verify → instantiate, falling back to the next acceptable variant on failure. */
+export async function load(name: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const server = options.server ?? (globalThis as { location?: { origin: string } }).location?.origin;
+  if (!server) throw new LoadError(name, undefined, 'no server given and no page origin to default to');
+  const doFetch = options.fetch ?? fetch;
+  const profile = options.profile ?? (await probe());
+  const report = options.onProgress ?? (() => {});
+  const failed: LoadResult['failed'] = [];
+  const base = `${server.replace(/\/$/, '')}/v1/modules/${encodeURIComponent(name)}`;
+
+  let manifest = options.manifest;
+  let rejected: Rejection[] = [];
+  if (!manifest) {
+    // One round trip: the server negotiates and sends the bytes; verified against its Content-Digest.
+    const res = await doFetch(`${base}/wasm?profile=${encodeToken(profile)}`).catch((err: unknown) => {
+      throw new LoadError(name, undefined, `the server did not answer (${String(err)})`);
+    });
+    const variantName = res.headers.get('Wasm-Variant') ?? undefined;
+    if (res.status === 406) {
+      const body = (await res.json().catch(() => ({}))) as { error?: { rejected?: Rejection[] } };
+      throw new LoadError(name, undefined, 'no variant runs on this engine', {
+        rejected: body.error?.rejected ?? [],
+      });
+    }
+    const integrity = sriFromContentDigest(res.headers.get('Content-Digest'));
+    if (res.ok && variantName && integrity) {
+      // The entry (for the variant's record and for fallback) is fetched while the bytes stream.
+      const entry = fetchEntry(doFetch, base, name);
+      entry.catch(() => {});
+      try {
+        const module = await compileVerified(res, integrity, report, variantName);
+        manifest = await entry;
+        const variant = manifest.variants.find((v) => v.name === variantName);
+        if (variant)
+          return finish(
+            name,
+            { module, variant, profile, rejected: select(manifest.variants, profile.caps).rejected, failed },
+            options,
+            server,
+          );
+      } catch (err) {
+        failed.push({ variant: variantName, reason: err instanceof Error ? err.message : String(err) });
+      }
+    } else {
+      failed.push({
+        variant: variantName ?? '(negotiated)',
+        reason: `HTTP ${res.status} without verifiable wasm`,
+      });
+    }
+    manifest ??= await fetchEntry(doFetch, base, name);
+  }
+
+  const selection = select(manifest.variants, profile.caps, manifest.fallback);
+  rejected = selection.rejected;
+  const have = new Set(profile.caps);
+  const candidates = manifest.variants.filter(
+    (v) =>
+      (v === selection.chosen || v.requires.every((c) => have.has(c))) &&
+      !failed.some((f) => f.variant === v.name),
+  );
+  for (const variant of candidates) {
+    try {
+      const res = await doFetch(variant.url, { integrity: variant.integrity });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const module = await compileVerified(res, variant.integrity, report, variant.name);
+      return finish(name, { module, variant, profile, rejected, failed }, options, server);
+    } catch (err) {
+      failed.push({ variant: variant.name, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const last = failed.at(-1);
+  throw new LoadError(
+    name,
+    last?.variant,
+    last ? `every acceptable variant failed (${last.reason})` : 'no variant runs on this engine',
+    { rejected, failed },
+  );
+}
+
+async function fetchEntry(doFetch: typeof fetch, base: string, name: string): Promise<RemoteModule> {
+  const res = await doFetch(base);
+  if (!res.ok)
+    throw new LoadError(name, undefined, `the server answered ${res.status} for the module's manifest entry`);
+  return (await res.json()) as RemoteModule;
+}
+
+async function finish(
+  name: string,
+  got: Pick<LoadResult, 'module' | 'variant' | 'profile' | 'rejected' | 'failed'>,
+  options: LoadOptions,
+  server: string,
+): Promise<LoadResult> {
+  let polyfills: unknown = { installed: [] };
+  if (got.variant.polyfills.length) {
+    const install = options.installPolyfills ?? defaultInstaller(server);
+    polyfills = await install(got.profile, got.variant.polyfills);
+  }
+  let instance: WebAssembly.Instance | undefined;
+  if (options.instantiate !== false) {
+    const imports =
+      typeof options.imports === 'function' ? options.imports(got.variant) : (options.imports ?? {});
+    try {
+      instance = await WebAssembly.instantiate(got.module, imports);
+    } catch (err) {
+      throw new LoadError(
+        name,
+        got.variant.name,
+        `instantiation failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+  return { ...got, instance, why: explainThreads(got.profile), polyfills };
+}
+
+// Set by scripts/build.mjs for the browser bundle (/v1/sdk.js), so that bundle never carries the
+// polyfills: browsers fetch just the ones a variant needs from /v1/polyfills.js?need=.
+declare const WEFT_BROWSER_BUNDLE: boolean | undefined;
+
+function defaultInstaller(server: string) {
+  return async (profile: Profile, needed: PolyfillName[]) => {
+    let mod: { installPolyfills(p: Profile, n: PolyfillName[]): unknown };
+    if (typeof WEFT_BROWSER_BUNDLE === 'boolean' && WEFT_BROWSER_BUNDLE) {
+      mod = await import(/* @vite-ignore */ `${server}/v1/polyfills.js?need=${needed.join(',')}`);
+    } else {
+      mod = await import('../polyfill/index.js');
+    }
+    return mod.installPolyfills(profile, needed);
+  };
+}

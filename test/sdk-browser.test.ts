@@ -1,0 +1,99 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/node/serve.js';
+import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
+import { type Page, type PageServer, startPageServer } from './harness/pages.js';
+import { describeWith } from './harness/require.js';
+
+interface Outcome {
+  origin: string;
+  isolated: boolean;
+  variant: string;
+  primes: number;
+  why: string[];
+  threads: number;
+}
+
+// A loader page on its own origin: it imports the SDK from the weft server (another origin) and
+// runs the chosen variant with the demo's glue, on 2 workers where the variant is threaded.
+const page = (server: string) => `<!doctype html><meta charset="utf-8"><title>loader</title>
+<script type="module">
+  window.outcome = (async () => {
+    const { load } = await import('${server}/v1/sdk.js');
+    const result = await load('demo', { server: '${server}', instantiate: false });
+    const { run } = await import('./glue/' + result.variant.name + '.js');
+    const threads = result.variant.name === 'single' ? 1 : 2;
+    const primes = await run({ module: result.module, threads });
+    return { origin: location.origin, isolated: crossOriginIsolated, variant: result.variant.name, primes, why: result.why, threads };
+  })().catch((e) => ({ error: String(e && e.stack || e) }));
+</script>`;
+
+const glueDir = new URL('../fixtures/demo/glue/', import.meta.url);
+const glue: Record<string, Page> = Object.fromEntries(
+  readdirSync(glueDir).map((f) => [
+    `/glue/${f}`,
+    { type: 'text/javascript', body: readFileSync(new URL(f, glueDir)) },
+  ]),
+);
+
+describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
+  let server: RunningServer;
+  let pages: PageServer;
+  beforeAll(async () => {
+    server = await startServer({ port: 0, storeDir: mkdtempSync(join(tmpdir(), 'weft-e2e-')) });
+    pages = await startPageServer({ '/index.html': { type: 'text/html', body: page(server.url) }, ...glue });
+  });
+  afterAll(async () => {
+    await pages.close();
+    await server.close();
+  });
+
+  async function outcome(browser: Browser, kind: 'isolated' | 'plain'): Promise<Outcome> {
+    const tab = await browser.newPage();
+    await tab.goto(`${pages.origin}/${kind}/index.html`);
+    const result = (await tab.evaluate(
+      () => (window as unknown as { outcome: Promise<unknown> }).outcome,
+    )) as Outcome & {
+      error?: string;
+    };
+    await tab.close();
+    if (result.error) throw new Error(result.error);
+    return result;
+  }
+
+  describe('without flags', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(() => browser.close());
+
+    it('serves an isolated page on another origin (COEP require-corp) the sab build, which counts 17984 primes on 2 workers', async () => {
+      const got = await outcome(browser, 'isolated');
+      expect(got.origin).not.toBe(server.url);
+      expect(got).toMatchObject({ isolated: true, variant: 'sab', primes: 17984, threads: 2, why: [] });
+    });
+
+    it('serves a page that is not isolated the single build, and says why threads were not granted', async () => {
+      const got = await outcome(browser, 'plain');
+      expect(got).toMatchObject({ isolated: false, variant: 'single', primes: 17984 });
+      expect(got.why.join(' ')).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy/);
+    });
+  });
+
+  describe('with --js-flags=--wasm-shared', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium({ jsFlags: ['--wasm-shared'] });
+    });
+    afterAll(() => browser.close());
+
+    it('serves an isolated page the shared-everything build, which counts 17984 primes on 2 workers', async () => {
+      const got = await outcome(browser, 'isolated');
+      expect(got).toMatchObject({ isolated: true, variant: 'set', primes: 17984, threads: 2 });
+    });
+  });
+});
