@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import table from './fixtures/threading-table.json' with { type: 'json' };
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
 import { bundleText } from './harness/bundle.js';
 import { type PageServer, startPageServer } from './harness/pages.js';
@@ -89,17 +90,20 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
     it('finds shared struct types and, on an isolated page only, conveyance of shared objects (set-threads)', async () => {
       const isolated = await probeAt(browser, 'isolated');
       const plain = await probeAt(browser, 'plain');
-      expect(setOf(isolated.page)).toContain('set-types');
-      expect(setOf(isolated.page)).toContain('set-threads');
-      expect(setOf(isolated.worker)).toContain('set-types');
-      expect(setOf(plain.page)).toContain('set-types');
-      expect(setOf(plain.page)).not.toContain('set-threads');
-      // V8 14.x: shared globals, functions and tables are not supported yet (threading-models.md).
-      for (const p of [isolated.page, isolated.worker, plain.page]) {
-        expect(setOf(p)).not.toContain('set-globals');
-        expect(setOf(p)).not.toContain('set-functions');
-        expect(setOf(p)).not.toContain('set-tables');
-      }
+      // threading-models.md: Chromium with the flag validates what V8 14.x does, and conveys shared
+      // objects only on a cross-origin-isolated page.
+      const row = table.engines['chromium+flag'];
+      const validated = [
+        'set-types',
+        'set-globals',
+        'set-functions',
+        'set-tables',
+        'set-gc-atomics',
+        'set-pause',
+      ].filter((cap) => row.validates.includes(cap));
+      expect(setOf(isolated.page)).toEqual([...validated, 'set-threads']);
+      expect(setOf(isolated.worker)).toEqual([...validated, 'set-threads']);
+      expect(setOf(plain.page)).toEqual(validated);
     });
   });
 });
