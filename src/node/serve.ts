@@ -1,5 +1,6 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve as nodeServe } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import { createApp } from '../server/app.js';
 import { MANIFEST_KEY, parseManifest } from '../server/manifest.js';
 import type { Store } from '../server/store.js';
@@ -24,6 +25,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * What the adapter answers when it cannot even build a Request (a backslash in the path, a bad
+ * Host): the API's JSON error, not an empty 400, and nothing of the input.
+ */
+function adapterError(err: unknown): Response {
+  const bad = err instanceof RequestError;
+  if (!bad) console.error('weft: internal error:', err);
+  const error = bad
+    ? { code: 'bad_request', message: 'malformed request' }
+    : { code: 'internal', message: 'internal error' };
+  return Response.json({ error }, { status: bad ? 400 : 500 });
+}
+
 /** Starts the weft app on a Node HTTP server (port 0 picks a free one). */
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const store = options.store ?? fsStore({ dir: options.storeDir ?? 'weft-store' });
@@ -38,22 +52,22 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     ...(options.publishToken ? { publishToken: options.publishToken } : {}),
   });
   const hostname = options.host ?? '127.0.0.1';
+  // getRequestListener rather than serve(): serve() does not pass errorHandler on.
+  const server = createServer(getRequestListener(app.fetch, { hostname, errorHandler: adapterError }));
   return new Promise((resolve, reject) => {
-    const server = nodeServe(
-      { fetch: app.fetch, port: options.port ?? 8787, hostname },
-      (info: AddressInfo) => {
-        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-        resolve({
-          url: `http://${host}:${info.port}`,
-          port: info.port,
-          close: () =>
-            new Promise((done) => {
-              server.close(() => done());
-              (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-            }),
-        });
-      },
-    );
     server.once('error', reject);
+    server.listen(options.port ?? 8787, hostname, () => {
+      const info = server.address() as AddressInfo;
+      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        port: info.port,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
   });
 }

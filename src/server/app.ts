@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { type AuthLimiter, type AuthLimitOptions, createAuthLimiter } from './auth-limit.js';
 import { createCatalog } from './catalog.js';
 import { ApiError, onError } from './errors.js';
 import type { Encoders } from './publish.js';
@@ -8,7 +9,7 @@ import { blobRoutes } from './routes/blobs.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { type Assets, scriptRoutes } from './routes/scripts.js';
-import type { Store } from './store.js';
+import { type Store, withTimeout } from './store.js';
 import { memoryStore } from './stores/memory.js';
 
 export interface AppOptions {
@@ -28,11 +29,21 @@ export interface AppOptions {
   precompressed?: boolean;
   /** How long a loaded manifest is reused (default 2000 ms). */
   manifestTtlMs?: number;
+  /** Longest wait for one store call before the request is answered 503 (default 5000 ms; 0 waits forever). */
+  storeTimeoutMs?: number;
+  /** Limits on failed publish authentications (default: 10 per minute per client key, 1024 keys). */
+  authFailures?: AuthLimitOptions;
+  /**
+   * Key failed authentications on `CF-Connecting-IP` / `X-Forwarded-For` (default false: one global
+   * bucket). Only set this behind a proxy that sets those headers itself.
+   */
+  trustClientIpHeaders?: boolean;
 }
 
 export interface AppContext {
   store: Store;
   catalog: ReturnType<typeof createCatalog>;
+  authLimiter: AuthLimiter;
   options: AppOptions;
 }
 
@@ -56,8 +67,13 @@ const EXPOSED = [
  * and `worker.ts` build a store from their environment and hand it over.
  */
 export function createApp(options: AppOptions = {}): Hono {
-  const store = options.store ?? memoryStore();
-  const ctx: AppContext = { store, catalog: createCatalog(store, options.manifestTtlMs), options };
+  const store = withTimeout(options.store ?? memoryStore(), options.storeTimeoutMs ?? 5000);
+  const ctx: AppContext = {
+    store,
+    catalog: createCatalog(store, options.manifestTtlMs),
+    authLimiter: createAuthLimiter(options.authFailures),
+    options,
+  };
   const isolated = new Set(options.isolatedPaths ?? ['/']);
   const app = new Hono();
 

@@ -1,7 +1,8 @@
 /**
  * Answers with a blob's bytes: verified against its content address first (a corrupted blob is a
  * 503, never served), with ETag, Content-Digest, conditional GET, HEAD, single Range, and a
- * precompressed copy when the client accepts it.
+ * precompressed copy when the client accepts it. A copy is checked against the hash recorded for it
+ * at publish; one that fails (or is missing) is logged and the verified identity bytes go instead.
  */
 import type { Context } from 'hono';
 import { contentDigestOf, sha256, toHex } from './digest.js';
@@ -9,19 +10,44 @@ import { ApiError } from './errors.js';
 import { blobKey, type Variant } from './manifest.js';
 import { guard, type Store } from './store.js';
 
-async function readVerified(
-  store: Store,
-  blob: string,
-  encoding?: 'br' | 'gzip',
-): Promise<Uint8Array | null> {
-  const bytes = await guard(store.driver, 'get', () => store.get(blobKey(blob, encoding)));
-  if (!bytes || encoding) return bytes;
+type Encoding = 'br' | 'gzip';
+
+/** The stored bytes if they hash to `hex`; null when absent; false when they do not match. */
+async function readChecked(store: Store, key: string, hex: string): Promise<Uint8Array | null | false> {
+  const bytes = await guard(store.driver, 'get', () => store.get(key));
+  if (!bytes) return null;
   // Hash every read (about 0.3 ms per 100 KB): a store can change under us.
-  if (`sha256-${toHex(await sha256(bytes))}` !== blob) {
+  return toHex(await sha256(bytes)) === hex ? bytes : false;
+}
+
+async function readIdentity(store: Store, blob: string): Promise<Uint8Array> {
+  const bytes = await readChecked(store, blobKey(blob), blob.slice('sha256-'.length));
+  if (bytes === null)
+    throw new ApiError(503, 'a blob named by the manifest is missing from the store', {
+      headers: { 'Retry-After': '30' },
+    });
+  if (bytes === false) {
     console.error(`weft: blob ${blob} failed its hash check; refusing to serve it`);
     throw new ApiError(503, 'a stored blob failed its integrity check', { headers: { 'Retry-After': '60' } });
   }
   return bytes;
+}
+
+/** The precompressed copy if it is present and whole; otherwise logs why and returns null. */
+async function readCopy(
+  store: Store,
+  blob: string,
+  encoding: Encoding,
+  encodings: NonNullable<Variant['encodings']>,
+): Promise<Uint8Array | null> {
+  const copy = encodings[encoding];
+  if (!copy) return null;
+  const bytes = await readChecked(store, blobKey(blob, encoding), copy.sha256);
+  if (bytes) return bytes;
+  console.error(
+    `weft: the ${encoding} copy of blob ${blob} ${bytes === null ? 'is missing' : 'failed its hash check'}; serving the identity bytes instead`,
+  );
+  return null;
 }
 
 export interface BlobAnswer {
@@ -53,36 +79,30 @@ export async function blobResponse(c: Context, store: Store, answer: BlobAnswer)
     headers.Vary = appendVary(headers.Vary, 'Accept-Encoding');
   if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
 
-  const identity = await readVerified(store, answer.blob);
-  if (!identity)
-    throw new ApiError(503, 'a blob named by the manifest is missing from the store', {
-      headers: { 'Retry-After': '30' },
+  const send = (body: Uint8Array, status = 200) => {
+    headers['Content-Length'] = String(body.length);
+    return new Response(c.req.method === 'HEAD' ? null : (body as Uint8Array<ArrayBuffer>), {
+      status,
+      headers,
     });
-  let body = identity;
-  const range = answer.allowRange && !encoding ? parseRange(c.req.header('Range'), identity.length) : null;
-  let status = 200;
-  if (range) {
-    body = identity.subarray(range[0], range[1] + 1);
-    headers['Content-Range'] = `bytes ${range[0]}-${range[1]}/${identity.length}`;
-    status = 206;
-  } else if (encoding) {
-    const packed = await readVerified(store, answer.blob, encoding);
+  };
+  if (encoding && answer.encodings) {
+    const packed = await readCopy(store, answer.blob, encoding, answer.encodings);
     if (packed) {
-      body = packed;
       headers['Content-Encoding'] = encoding;
+      return send(packed);
     }
+    // A failed copy falls back to the full identity body (Range is not mixed with encodings).
+    return send(await readIdentity(store, answer.blob));
   }
-  headers['Content-Length'] = String(body.length);
-  return new Response(c.req.method === 'HEAD' ? null : (body as Uint8Array<ArrayBuffer>), {
-    status,
-    headers,
-  });
+  const identity = await readIdentity(store, answer.blob);
+  const range = answer.allowRange ? parseRange(c.req.header('Range'), identity.length) : null;
+  if (!range) return send(identity);
+  headers['Content-Range'] = `bytes ${range[0]}-${range[1]}/${identity.length}`;
+  return send(identity.subarray(range[0], range[1] + 1), 206);
 }
 
-function pickEncoding(
-  accept: string | undefined,
-  encodings: Variant['encodings'],
-): 'br' | 'gzip' | undefined {
+function pickEncoding(accept: string | undefined, encodings: Variant['encodings']): Encoding | undefined {
   if (!accept || !encodings) return undefined;
   const offered = accept.split(',').map((part) => {
     const [name = '', ...params] = part.trim().toLowerCase().split(';');

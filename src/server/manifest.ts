@@ -8,7 +8,9 @@ import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
 export const SCHEMA = 1;
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const BLOB = /^sha256-[0-9a-f]{64}$/;
-const MAX_VARIANTS = 32;
+const HEX64 = /^[0-9a-f]{64}$/;
+/** Most variants one module may hold. */
+export const MAX_VARIANTS = 32;
 
 export interface Variant {
   name: string;
@@ -19,8 +21,14 @@ export interface Variant {
   blob: string;
   size: number;
   polyfills: PolyfillName[];
-  /** Precompressed copies stored beside the blob, with their sizes. */
-  encodings?: { br?: number; gzip?: number };
+  /** Precompressed copies stored beside the blob, each with its own size and hash (checked before it is served). */
+  encodings?: { br?: EncodedCopy; gzip?: EncodedCopy };
+}
+
+/** A precompressed copy of a blob: its length and the lowercase hex SHA-256 of the compressed bytes. */
+export interface EncodedCopy {
+  size: number;
+  sha256: string;
 }
 
 export interface ModuleEntry {
@@ -46,6 +54,14 @@ export class ManifestError extends Error {
 }
 
 export const emptyManifest = (): Manifest => ({ schema: SCHEMA, modules: {} });
+
+/**
+ * A module by name, own entries only: `modules.constructor` would otherwise be `Object` itself
+ * (`constructor` is a valid module name), a 500 on read and a write onto `Object` at publish.
+ */
+export function moduleOf(manifest: Manifest, name: string): ModuleEntry | undefined {
+  return Object.hasOwn(manifest.modules, name) ? manifest.modules[name] : undefined;
+}
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -121,14 +137,22 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
     'must be an array of known polyfill names',
   );
   if (v.encodings !== undefined) {
-    need(
-      isObject(v.encodings) &&
-        Object.entries(v.encodings).every(
-          ([k, n]) => (k === 'br' || k === 'gzip') && Number.isSafeInteger(n),
-        ),
-      `${at}.encodings`,
-      'must map br/gzip to sizes',
-    );
+    need(isObject(v.encodings), `${at}.encodings`, 'must be an object mapping br/gzip to copies');
+    for (const [k, copy] of Object.entries(v.encodings)) {
+      const cat = `${at}.encodings.${k === 'br' || k === 'gzip' ? k : '(name)'}`;
+      need(k === 'br' || k === 'gzip', cat, 'only br and gzip copies are known');
+      need(isObject(copy), cat, 'must be an object { size, sha256 }');
+      need(
+        Number.isSafeInteger(copy.size) && (copy.size as number) >= 0,
+        `${cat}.size`,
+        'must be a non-negative integer',
+      );
+      need(
+        typeof copy.sha256 === 'string' && HEX64.test(copy.sha256),
+        `${cat}.sha256`,
+        'must be 64 lowercase hex',
+      );
+    }
   }
 }
 
@@ -140,7 +164,26 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   } catch {
     throw new ManifestError('(root)', 'is not valid JSON');
   }
-  return validateManifest(data);
+  return validateManifest(dropUnhashedCopies(data));
+}
+
+/**
+ * Manifests written before copies carried their own hash recorded a bare size (`"br": 1234`).
+ * Such a copy cannot be checked, so it is forgotten (the identity bytes are served instead) rather
+ * than trusted; the next publish of that module writes the manifest without it.
+ */
+function dropUnhashedCopies(data: unknown): unknown {
+  if (!isObject(data) || !isObject(data.modules)) return data;
+  for (const entry of Object.values(data.modules)) {
+    if (!isObject(entry) || !Array.isArray(entry.variants)) continue;
+    for (const v of entry.variants) {
+      if (!isObject(v) || !isObject(v.encodings)) continue;
+      const copies = v.encodings;
+      for (const k of ['br', 'gzip']) if (typeof copies[k] === 'number') delete copies[k];
+      if (Object.keys(copies).length === 0) delete v.encodings;
+    }
+  }
+  return data;
 }
 
 export function serializeManifest(manifest: Manifest): Uint8Array {

@@ -12,8 +12,10 @@ import {
   blobKey,
   emptyManifest,
   MANIFEST_KEY,
+  MAX_VARIANTS,
   type Manifest,
   type ModuleEntry,
+  moduleOf,
   parseManifest,
   serializeManifest,
   type Variant,
@@ -49,6 +51,14 @@ export interface PublishResult {
   report: InspectReport;
 }
 
+/** A publish the request itself makes impossible (not the store's fault): the HTTP answer is a 400. */
+export class PublishError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
 // One writer at a time per store within this process: read-modify-write of the manifest.
 const locks = new WeakMap<Store, Promise<unknown>>();
 
@@ -75,7 +85,8 @@ async function publishNow(store: Store, input: PublishInput, encoders: Encoders)
     const packed = await encode(input.bytes);
     if (packed.length >= input.bytes.length) continue;
     await guard(store.driver, 'put', () => store.put(blobKey(blob, name), packed));
-    encodings[name] = packed.length;
+    // The copy's own hash: it is checked before the copy is served, like the blob's.
+    encodings[name] = { size: packed.length, sha256: toHex(await sha256(packed)) };
   }
   const model = input.model ?? report.model;
   const variant: Variant = {
@@ -90,12 +101,14 @@ async function publishNow(store: Store, input: PublishInput, encoders: Encoders)
 
   const current = await guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
   const manifest: Manifest = current ? parseManifest(current) : emptyManifest();
-  const entry: ModuleEntry = manifest.modules[input.module] ?? {
+  const entry: ModuleEntry = moduleOf(manifest, input.module) ?? {
     version: input.version ?? '0.0.0',
     variants: [],
   };
   if (input.version) entry.version = input.version;
   entry.variants = place(entry.variants, variant);
+  if (entry.variants.length > MAX_VARIANTS)
+    throw new PublishError(`a module holds at most ${MAX_VARIANTS} variants`);
   manifest.modules[input.module] = entry;
   validateManifest(manifest);
   await guard(store.driver, 'put', () => store.put(MANIFEST_KEY, serializeManifest(manifest)));

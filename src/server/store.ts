@@ -44,3 +44,46 @@ export async function guard<T>(driver: string, op: string, run: () => Promise<T>
     throw new StoreError(`${driver} store: ${op} failed`, { cause: err });
   }
 }
+
+const isBytes = (value: unknown): value is Uint8Array =>
+  Object.prototype.toString.call(value) === '[object Uint8Array]';
+
+/**
+ * The store the app uses: every call bounded by `ms` (a hung driver becomes a StoreError, so a
+ * 503, instead of a request that never ends), every failure a StoreError, and every value checked
+ * to be bytes. `ms <= 0` or `Infinity` leaves calls unbounded. The abandoned call is not cancelled.
+ */
+export function withTimeout(store: Store, ms: number): Store {
+  const bounded = Number.isFinite(ms) && ms > 0;
+  const run = <T>(op: string, call: () => Promise<T>): Promise<T> => {
+    const guarded = guard(store.driver, op, call);
+    if (!bounded) return guarded;
+    // Assigned synchronously by the executor below.
+    let timer!: ReturnType<typeof setTimeout>;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreError(`${store.driver} store: ${op} timed out after ${ms} ms`)),
+        ms,
+      );
+    });
+    return Promise.race([guarded, expired]).finally(() => clearTimeout(timer));
+  };
+  return {
+    driver: store.driver,
+    get: (key) =>
+      run('get', async () => {
+        const value = await store.get(key);
+        if (value !== null && !isBytes(value))
+          throw new StoreError(`${store.driver} store: get returned no bytes`);
+        return value;
+      }),
+    put: (key, value) => run('put', () => store.put(key, value)),
+    delete: (key) => run('delete', () => store.delete(key)),
+    list: (prefix) =>
+      run('list', async () => {
+        const keys = await store.list(prefix);
+        if (!Array.isArray(keys)) throw new StoreError(`${store.driver} store: list returned no array`);
+        return keys;
+      }),
+  };
+}

@@ -6,7 +6,7 @@ import type { AppContext } from '../app.js';
 import { appendVary, blobResponse } from '../blob-response.js';
 import { integrityOf } from '../digest.js';
 import { ApiError } from '../errors.js';
-import type { ModuleEntry, Variant } from '../manifest.js';
+import { type ModuleEntry, moduleOf, type Variant } from '../manifest.js';
 import type { RequestProfile } from '../profile-input.js';
 import { methodNotAllowed, nameParam, requestProfile } from './params.js';
 
@@ -17,7 +17,7 @@ export const blobPath = (blob: string): string => `/v1/blobs/${blob}.wasm`;
 
 async function moduleEntry(ctx: AppContext, c: Context): Promise<[string, ModuleEntry]> {
   const name = nameParam(c, 'name');
-  const entry = (await ctx.catalog.manifest()).modules[name];
+  const entry = moduleOf(await ctx.catalog.manifest(), name);
   if (!entry) throw new ApiError(404, 'no such module');
   return [name, entry];
 }

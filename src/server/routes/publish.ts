@@ -1,9 +1,10 @@
 import type { Hono } from 'hono';
 import { InspectError } from '../../inspect/index.js';
 import type { AppContext } from '../app.js';
+import { clientKey } from '../auth-limit.js';
 import { timingSafeEqual } from '../digest.js';
 import { ApiError } from '../errors.js';
-import { publish } from '../publish.js';
+import { PublishError, publish } from '../publish.js';
 import { nameParam } from './params.js';
 
 const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
@@ -15,9 +16,16 @@ export function publishRoutes(app: Hono, ctx: AppContext): void {
       throw new ApiError(403, 'publishing is disabled: no publish token is configured', {
         code: 'publish_disabled',
       });
+    const key = clientKey(c, ctx.options.trustClientIpHeaders === true);
+    const wait = ctx.authLimiter.retryAfter(key);
+    if (wait > 0)
+      throw new ApiError(429, 'too many failed authentications; retry later', {
+        headers: { 'Retry-After': String(wait) },
+      });
     const auth = c.req.header('Authorization') ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
     if (!timingSafeEqual(given, token)) {
+      ctx.authLimiter.fail(key);
       throw new ApiError(401, 'a valid bearer token is required to publish', {
         headers: { 'WWW-Authenticate': 'Bearer' },
       });
@@ -43,6 +51,7 @@ export function publishRoutes(app: Hono, ctx: AppContext): void {
     } catch (err) {
       if (err instanceof InspectError)
         throw new ApiError(400, `not a valid WebAssembly binary: ${err.message}`, { code: 'bad_wasm' });
+      if (err instanceof PublishError) throw new ApiError(400, err.message, { code: 'too_many_variants' });
       throw err;
     }
   });

@@ -1,0 +1,80 @@
+/**
+ * Slows down token guessing: failed publish authentications are counted per client key in a fixed
+ * window, and a key over its limit is answered 429 (even with the right token, or the limit would
+ * only delay a guesser) until its window ends. Memory is bounded by `maxKeys`.
+ */
+import type { Context } from 'hono';
+
+export interface AuthLimitOptions {
+  /** Failed attempts allowed per key and window (default 10). */
+  max?: number;
+  /** The window, from a key's first failure (default 60 000 ms). */
+  windowMs?: number;
+  /** Most keys tracked at once; the oldest is forgotten first (default 1024). */
+  maxKeys?: number;
+}
+
+export interface AuthLimiter {
+  /** Seconds until `key` may try again, or 0 when it may try now. */
+  retryAfter(key: string): number;
+  /** Counts one failed attempt of `key`. */
+  fail(key: string): void;
+  /** Keys tracked now (for tests: memory stays bounded). */
+  size(): number;
+}
+
+export function createAuthLimiter(options: AuthLimitOptions = {}): AuthLimiter {
+  const max = options.max ?? 10;
+  const windowMs = options.windowMs ?? 60_000;
+  const maxKeys = Math.max(1, options.maxKeys ?? 1024);
+  const buckets = new Map<string, { count: number; resetAt: number }>();
+
+  const live = (key: string, now: number) => {
+    const bucket = buckets.get(key);
+    if (bucket && bucket.resetAt <= now) {
+      buckets.delete(key);
+      return undefined;
+    }
+    return bucket;
+  };
+
+  return {
+    retryAfter(key) {
+      const now = Date.now();
+      const bucket = live(key, now);
+      return bucket && bucket.count >= max ? Math.max(1, Math.ceil((bucket.resetAt - now) / 1000)) : 0;
+    },
+    fail(key) {
+      const now = Date.now();
+      const bucket = live(key, now);
+      if (bucket) {
+        bucket.count++;
+        return;
+      }
+      if (buckets.size >= maxKeys) {
+        for (const [k, b] of buckets) if (b.resetAt <= now) buckets.delete(k);
+        // Still full: forget the oldest key (Map order is insertion order).
+        while (buckets.size >= maxKeys) buckets.delete(buckets.keys().next().value as string);
+      }
+      buckets.set(key, { count: 1, resetAt: now + windowMs });
+    },
+    size: () => buckets.size,
+  };
+}
+
+const GLOBAL = 'global';
+
+/**
+ * The key a request's failures count against. Client address headers are only believed when the
+ * deployment says a proxy sets them (Cloudflare sets `CF-Connecting-IP`; a proxy appends the
+ * address it saw to `X-Forwarded-For`, so its last entry is the one to trust); otherwise every
+ * client shares one bucket, which a guesser cannot escape by forging headers.
+ */
+export function clientKey(c: Context, trustClientIpHeaders: boolean): string {
+  if (!trustClientIpHeaders) return GLOBAL;
+  const cf = c.req.header('CF-Connecting-IP')?.trim();
+  const forwarded = c.req.header('X-Forwarded-For')?.split(',').at(-1)?.trim();
+  const address = cf || forwarded;
+  // Bounded, so a long header cannot grow the map's memory.
+  return address ? `ip:${address.slice(0, 64)}` : GLOBAL;
+}
