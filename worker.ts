@@ -20,6 +20,10 @@ export default {
         ...(env.WEFT_PUBLISH_TOKEN ? { publishToken: env.WEFT_PUBLISH_TOKEN } : {}),
         // Cloudflare compresses at its edge; a precompressed body would need encodeBody: 'manual'.
         precompressed: false,
+        // Cloudflare sets CF-Connecting-IP itself, so failed publish logins can be limited per client.
+        trustClientIpHeaders: true,
+        // Counters live in isolate memory: say so rather than pretend they cover the deployment.
+        statsScope: 'this Workers isolate since it started (not the whole deployment)',
       });
       apps.set(env.WEFT_BUCKET, app);
     }

@@ -4,11 +4,13 @@ import { cors } from 'hono/cors';
 import { type AuthLimiter, type AuthLimitOptions, createAuthLimiter } from './auth-limit.js';
 import { createCatalog } from './catalog.js';
 import { ApiError, onError } from './errors.js';
+import { PAGE } from './page.js';
 import type { Encoders } from './publish.js';
 import { blobRoutes } from './routes/blobs.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { type Assets, scriptRoutes } from './routes/scripts.js';
+import { createStats, type Stats } from './stats.js';
 import { type Store, withTimeout } from './store.js';
 import { memoryStore } from './stores/memory.js';
 
@@ -38,20 +40,19 @@ export interface AppOptions {
    * bucket). Only set this behind a proxy that sets those headers itself.
    */
   trustClientIpHeaders?: boolean;
+  /** What the statistics cover, said in `/v1/stats` (default: this process since it started). */
+  statsScope?: string;
 }
 
 export interface AppContext {
   store: Store;
   catalog: ReturnType<typeof createCatalog>;
   authLimiter: AuthLimiter;
+  stats: Stats;
   options: AppOptions;
 }
 
 const MAX_URL = 4096;
-// The diagnostics page grows here (issue 9); it is served cross-origin isolated already.
-const HOME = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>weft</title><h1>weft</h1><p>This server picks the WebAssembly build each engine can run.
-See <a href="/v1/modules">/v1/modules</a>; loaders import <a href="/v1/sdk.js">/v1/sdk.js</a>.</p></html>`;
 const EXPOSED = [
   'Wasm-Variant',
   'Weft-Profile-Source',
@@ -72,6 +73,7 @@ export function createApp(options: AppOptions = {}): Hono {
     store,
     catalog: createCatalog(store, options.manifestTtlMs),
     authLimiter: createAuthLimiter(options.authFailures),
+    stats: createStats(options.statsScope ?? 'this server process since it started'),
     options,
   };
   const isolated = new Set(options.isolatedPaths ?? ['/']);
@@ -80,7 +82,8 @@ export function createApp(options: AppOptions = {}): Hono {
   app.use(async (c, next) => {
     if (c.req.url.length > MAX_URL) throw new ApiError(414, `URL longer than ${MAX_URL} characters`);
     await next();
-    if (isolated.has(c.req.path)) {
+    // `?isolation=off` serves a page without COOP/COEP, to see what a non-isolated visitor gets.
+    if (isolated.has(c.req.path) && c.req.query('isolation') !== 'off') {
       c.header('Cross-Origin-Opener-Policy', 'same-origin');
       c.header('Cross-Origin-Embedder-Policy', 'require-corp');
     }
@@ -110,7 +113,8 @@ export function createApp(options: AppOptions = {}): Hono {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/', (c) => c.html(HOME));
+  app.get('/', (c) => c.html(PAGE, 200, { 'Cache-Control': 'no-cache' }));
+  app.get('/v1/stats', (c) => c.json(ctx.stats.snapshot(), 200, { 'Cache-Control': 'no-store' }));
   moduleRoutes(app, ctx);
   blobRoutes(app, ctx);
   scriptRoutes(app, options.assets ?? {});

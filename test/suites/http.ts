@@ -233,4 +233,24 @@ export function httpSuite(ctx: SuiteContext): void {
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
   });
+
+  it('counts what resolve and wasm answered, by thread model and capability, and says what the counts cover', async () => {
+    const before = (await (await get('/v1/stats')).json()) as {
+      requests: number;
+      models: Record<string, number>;
+    };
+    await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`);
+    const after = (await (await get('/v1/stats')).json()) as {
+      requests: number;
+      models: Record<string, number>;
+      capabilities: Record<string, number>;
+      served: Record<string, number>;
+      scope: string;
+    };
+    expect(after.requests).toBe(before.requests + 1);
+    expect(after.models.sab).toBe((before.models.sab ?? 0) + 1);
+    expect(after.capabilities.threads).toBeGreaterThan(0);
+    expect(Object.keys(after.served)).toContain('demo/sab');
+    expect(after.scope).toMatch(/since it started/);
+  });
 }

@@ -27,8 +27,9 @@ function describeVariant(c: Context, v: Variant) {
 }
 
 /** Selects for the request's profile; 406 with every rejection when nothing fits. */
-function choose(name: string, entry: ModuleEntry, profile: RequestProfile) {
+function choose(ctx: AppContext, name: string, entry: ModuleEntry, profile: RequestProfile) {
   const result = select(entry.variants, profile.caps, entry.fallback);
+  ctx.stats.record(profile.caps, name, result.chosen?.name ?? null);
   const profileReport = {
     host: profile.host,
     caps: profile.caps,
@@ -77,7 +78,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
   app.get('/v1/modules/:name/resolve', async (c) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const profile = requestProfile(c);
-    const { chosen, fallback, rejected, profile: report } = choose(name, entry, profile);
+    const { chosen, fallback, rejected, profile: report } = choose(ctx, name, entry, profile);
     const v = describeVariant(c, chosen);
     for (const [k, value] of Object.entries(negotiationHeaders(profile))) c.header(k, value);
     c.header('Cache-Control', NEGOTIATED_CACHE);
@@ -100,7 +101,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
   app.on(['GET', 'HEAD'], '/v1/modules/:name/wasm', async (c) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const profile = requestProfile(c);
-    const { chosen } = choose(name, entry, profile);
+    const { chosen } = choose(ctx, name, entry, profile);
     const headers = negotiationHeaders(profile);
     return blobResponse(c, ctx.store, {
       blob: chosen.blob,

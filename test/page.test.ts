@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/node/serve.js';
+import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
+import { describeWith } from './harness/require.js';
+
+const ARTIFACTS = new URL('../test-results/', import.meta.url).pathname;
+
+interface Seen {
+  host: string;
+  model: string;
+  isolated: string;
+  advice: string;
+  variant: string;
+  rejected: string[];
+  curl: string;
+  groups: string[];
+  stats: string;
+}
+
+describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startServer({ port: 0, storeDir: mkdtempSync(join(tmpdir(), 'weft-page-')) });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  /** Opens the diagnostics page (isolated at `/`, or with isolation turned off) and reads what a person sees. */
+  async function visit(path: string, shot: string): Promise<Seen> {
+    const page = await browser.newPage({ viewport: { width: 412, height: 915 } });
+    await page.goto(server.url + path);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
+    const seen = await page.evaluate(() => ({
+      host: document.getElementById('host')!.textContent!,
+      model: document.getElementById('model')!.textContent!,
+      isolated: document.getElementById('isolated')!.textContent!,
+      advice: document.getElementById('advice')!.textContent!,
+      variant: document.querySelector('#modules .variant')!.textContent!,
+      rejected: [...document.querySelectorAll('#modules li')].map((li) => li.textContent!),
+      curl: document.querySelector('#modules pre')!.textContent!,
+      groups: [...document.querySelectorAll('#caps h3')].map((h) => h.textContent!),
+      stats: document.getElementById('stats')!.textContent!,
+    }));
+    await page.close();
+    return seen;
+  }
+
+  it('shows an isolated visitor the sab thread model, the sab variant, and no isolation advice', async () => {
+    const seen = await visit('/', 'page-isolated.png');
+    expect(seen).toMatchObject({
+      host: 'browser',
+      model: 'sab',
+      isolated: 'yes',
+      advice: '',
+      variant: 'sab',
+    });
+    expect(seen.rejected.join(' ')).toMatch(/^set needs .*set-threads/);
+    expect(seen.groups.map((g) => g.replace(/ \(.*/, ''))).toEqual([
+      'Threads',
+      'Shared-everything threads',
+      'Other features',
+    ]);
+    expect(seen.curl).toMatch(
+      /^curl -o demo\.wasm 'http:\/\/127\.0\.0\.1:\d+\/v1\/modules\/demo\/wasm\?caps=shared-memory,threads,/,
+    );
+  });
+
+  it('shows a visitor on a page that is not isolated the single thread model and exactly what to change', async () => {
+    const seen = await visit('/?isolation=off', 'page-not-isolated.png');
+    expect(seen).toMatchObject({ model: 'single', isolated: 'no', variant: 'single' });
+    expect(seen.advice).toMatch(
+      /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/,
+    );
+    expect(seen.rejected.join(' ')).toMatch(/sab needs threads/);
+  });
+
+  it('charts what the server served: both visits were counted by thread model', async () => {
+    const res = await fetch(`${server.url}/v1/stats`);
+    const stats = (await res.json()) as { requests: number; models: Record<string, number>; scope: string };
+    expect(stats.models.sab).toBeGreaterThanOrEqual(1);
+    expect(stats.models.single).toBeGreaterThanOrEqual(1);
+    expect(stats.scope).toMatch(/process/);
+    const seen = await visit('/', 'page-stats.png');
+    expect(seen.stats).toMatch(/\d+ negotiated requests/);
+  });
+});
