@@ -153,6 +153,8 @@ describeBoth(
       publishToken: TOKEN,
       storeTimeoutMs: TIMEOUT,
       manifestTtlMs: 0,
+      // Every read goes to the faulty store (the verified-bytes cache has its own test).
+      blobCacheBytes: 0,
     });
   },
   (client) => {

@@ -63,6 +63,8 @@ for (const mode of ['app.fetch', 'node server'] as const) {
         publishToken: TOKEN,
         encoders: nodeEncoders,
         manifestTtlMs: 0,
+        // Every read goes to the store, which these tests corrupt (the cache has its own test).
+        blobCacheBytes: 0,
       });
       if (mode === 'node server') {
         const server = await listen(app);

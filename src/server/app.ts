@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { type AuthLimiter, type AuthLimitOptions, createAuthLimiter } from './auth-limit.js';
+import { type BlobCache, createBlobCache } from './blob-cache.js';
 import { createCatalog } from './catalog.js';
 import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
   trustClientIpHeaders?: boolean;
   /** What the statistics cover, said in `/v1/stats` (default: this process since it started). */
   statsScope?: string;
+  /** Memory for verified blob bytes, so hot variants are not re-read and re-hashed (default 64 MiB; 0 off). */
+  blobCacheBytes?: number;
 }
 
 export interface AppContext {
@@ -49,6 +52,7 @@ export interface AppContext {
   catalog: ReturnType<typeof createCatalog>;
   authLimiter: AuthLimiter;
   stats: Stats;
+  blobCache: BlobCache | undefined;
   options: AppOptions;
 }
 
@@ -74,6 +78,8 @@ export function createApp(options: AppOptions = {}): Hono {
     catalog: createCatalog(store, options.manifestTtlMs),
     authLimiter: createAuthLimiter(options.authFailures),
     stats: createStats(options.statsScope ?? 'this server process since it started'),
+    blobCache:
+      options.blobCacheBytes === 0 ? undefined : createBlobCache(options.blobCacheBytes ?? 64 * 1024 * 1024),
     options,
   };
   const isolated = new Set(options.isolatedPaths ?? ['/']);

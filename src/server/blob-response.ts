@@ -5,6 +5,7 @@
  * at publish; one that fails (or is missing) is logged and the verified identity bytes go instead.
  */
 import type { Context } from 'hono';
+import type { BlobCache } from './blob-cache.js';
 import { contentDigestOf, sha256, toHex } from './digest.js';
 import { ApiError } from './errors.js';
 import { blobKey, type Variant } from './manifest.js';
@@ -13,15 +14,25 @@ import { guard, type Store } from './store.js';
 type Encoding = 'br' | 'gzip';
 
 /** The stored bytes if they hash to `hex`; null when absent; false when they do not match. */
-async function readChecked(store: Store, key: string, hex: string): Promise<Uint8Array | null | false> {
+async function readChecked(
+  store: Store,
+  cache: BlobCache | undefined,
+  key: string,
+  hex: string,
+): Promise<Uint8Array | null | false> {
+  const id = `${key}#${hex}`;
+  const cached = cache?.get(id);
+  if (cached) return cached;
   const bytes = await guard(store.driver, 'get', () => store.get(key));
   if (!bytes) return null;
-  // Hash every read (about 0.3 ms per 100 KB): a store can change under us.
-  return toHex(await sha256(bytes)) === hex ? bytes : false;
+  // Hash every read from the store (about 0.3 ms per 100 KB): a store can change under us.
+  if (toHex(await sha256(bytes)) !== hex) return false;
+  cache?.set(id, bytes);
+  return bytes;
 }
 
-async function readIdentity(store: Store, blob: string): Promise<Uint8Array> {
-  const bytes = await readChecked(store, blobKey(blob), blob.slice('sha256-'.length));
+async function readIdentity(store: Store, cache: BlobCache | undefined, blob: string): Promise<Uint8Array> {
+  const bytes = await readChecked(store, cache, blobKey(blob), blob.slice('sha256-'.length));
   if (bytes === null)
     throw new ApiError(503, 'a blob named by the manifest is missing from the store', {
       headers: { 'Retry-After': '30' },
@@ -36,13 +47,14 @@ async function readIdentity(store: Store, blob: string): Promise<Uint8Array> {
 /** The precompressed copy if it is present and whole; otherwise logs why and returns null. */
 async function readCopy(
   store: Store,
+  cache: BlobCache | undefined,
   blob: string,
   encoding: Encoding,
   encodings: NonNullable<Variant['encodings']>,
 ): Promise<Uint8Array | null> {
   const copy = encodings[encoding];
   if (!copy) return null;
-  const bytes = await readChecked(store, blobKey(blob, encoding), copy.sha256);
+  const bytes = await readChecked(store, cache, blobKey(blob, encoding), copy.sha256);
   if (bytes) return bytes;
   console.error(
     `weft: the ${encoding} copy of blob ${blob} ${bytes === null ? 'is missing' : 'failed its hash check'}; serving the identity bytes instead`,
@@ -59,6 +71,8 @@ export interface BlobAnswer {
   allowRange?: boolean;
   /** False where the runtime cannot pass precompressed bodies through unchanged. */
   precompressed?: boolean;
+  /** Verified bytes kept in memory (the app's; none means every answer reads the store). */
+  cache?: BlobCache;
 }
 
 export async function blobResponse(c: Context, store: Store, answer: BlobAnswer): Promise<Response> {
@@ -87,15 +101,15 @@ export async function blobResponse(c: Context, store: Store, answer: BlobAnswer)
     });
   };
   if (encoding && answer.encodings) {
-    const packed = await readCopy(store, answer.blob, encoding, answer.encodings);
+    const packed = await readCopy(store, answer.cache, answer.blob, encoding, answer.encodings);
     if (packed) {
       headers['Content-Encoding'] = encoding;
       return send(packed);
     }
     // A failed copy falls back to the full identity body (Range is not mixed with encodings).
-    return send(await readIdentity(store, answer.blob));
+    return send(await readIdentity(store, answer.cache, answer.blob));
   }
-  const identity = await readIdentity(store, answer.blob);
+  const identity = await readIdentity(store, answer.cache, answer.blob);
   const range = answer.allowRange ? parseRange(c.req.header('Range'), identity.length) : null;
   if (!range) return send(identity);
   headers['Content-Range'] = `bytes ${range[0]}-${range[1]}/${identity.length}`;

@@ -25,6 +25,7 @@ export function blobRoutes(app: Hono, ctx: AppContext): void {
       cacheControl: IMMUTABLE,
       allowRange: true,
       precompressed: ctx.options.precompressed,
+      cache: ctx.blobCache,
     });
   });
   app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/blobs/:file', methodNotAllowed('GET, HEAD'));

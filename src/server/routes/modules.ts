@@ -108,6 +108,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       encodings: chosen.encodings,
       cacheControl: NEGOTIATED_CACHE,
       precompressed: ctx.options.precompressed,
+      cache: ctx.blobCache,
       headers: {
         ...headers,
         'Wasm-Variant': chosen.name,
