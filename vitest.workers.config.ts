@@ -27,5 +27,7 @@ export default defineProject({
   test: {
     name: 'workers',
     include: ['test/workers/**/*.test.ts'],
+    // Generous: these machines are shared, and workerd start-up and R2 writes vary with load.
+    testTimeout: 30_000,
   },
 });

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { type AuthLimiter, type AuthLimitOptions, createAuthLimiter } from './auth-limit.js';
 import { type BlobCache, createBlobCache } from './blob-cache.js';
 import { createCatalog } from './catalog.js';
@@ -57,15 +56,7 @@ export interface AppContext {
 }
 
 const MAX_URL = 4096;
-const EXPOSED = [
-  'Wasm-Variant',
-  'Weft-Profile-Source',
-  'Content-Digest',
-  'ETag',
-  'Link',
-  'Content-Length',
-  'Content-Range',
-];
+const EXPOSED = 'Wasm-Variant,Weft-Profile-Source,Content-Digest,ETag,Link,Content-Length,Content-Range';
 
 /**
  * The weft HTTP app (contract.md, HTTP API v1). Imports nothing runtime-specific: the Node entry
@@ -85,28 +76,28 @@ export function createApp(options: AppOptions = {}): Hono {
   const isolated = new Set(options.isolatedPaths ?? ['/']);
   const app = new Hono();
 
+  // Headers are set before the handler runs, so every response the context builds (answers and
+  // errors alike) is created with them: changing a finished response costs a copy on Node.
   app.use(async (c, next) => {
     if (c.req.url.length > MAX_URL) throw new ApiError(414, `URL longer than ${MAX_URL} characters`);
-    await next();
     // `?isolation=off` serves a page without COOP/COEP, to see what a non-isolated visitor gets.
     if (isolated.has(c.req.path) && c.req.query('isolation') !== 'off') {
       c.header('Cross-Origin-Opener-Policy', 'same-origin');
       c.header('Cross-Origin-Embedder-Policy', 'require-corp');
     }
-  });
-  app.use(
-    '/v1/*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
-      allowHeaders: ['Wasm-Caps', 'Range', 'If-None-Match', 'Authorization', 'Content-Type'],
-      exposeHeaders: EXPOSED,
-      maxAge: 86400,
-    }),
-  );
-  app.use('/v1/*', async (c, next) => {
     await next();
+  });
+  // CORS and CORP for /v1: any origin may load the scripts and the wasm (isolated pages included).
+  app.use('/v1/*', async (c, next) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Access-Control-Expose-Headers', EXPOSED);
     c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    if (c.req.method !== 'OPTIONS') return next();
+    return c.body(null, 204, {
+      'Access-Control-Allow-Methods': 'GET,HEAD,PUT,OPTIONS',
+      'Access-Control-Allow-Headers': 'Wasm-Caps,Range,If-None-Match,Authorization,Content-Type',
+      'Access-Control-Max-Age': '86400',
+    });
   });
   app.use(
     '/v1/modules/:name/variants/:variant',

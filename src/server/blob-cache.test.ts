@@ -33,7 +33,8 @@ describe('verified-bytes cache', () => {
 
     const { blob } = parseManifest((await store.get(MANIFEST_KEY))!).modules.m!.variants[0]!;
     const corrupt = sab.slice();
-    corrupt[corrupt.length - 2] ^= 0xff;
+    const at = corrupt.length - 2;
+    corrupt[at] = corrupt[at]! ^ 0xff;
     await store.put(blobKey(blob), corrupt);
 
     const again = await app.request('/v1/modules/m/wasm?caps=shared-memory,threads');

@@ -91,14 +91,14 @@ export async function blobResponse(c: Context, store: Store, answer: BlobAnswer)
       : pickEncoding(c.req.header('Accept-Encoding'), answer.encodings);
   if (answer.encodings && answer.precompressed !== false)
     headers.Vary = appendVary(headers.Vary, 'Accept-Encoding');
-  if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
+  // Built through the context so the app's CORS/CORP headers are part of the response from the start.
+  if (matches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers);
 
   const send = (body: Uint8Array, status = 200) => {
     headers['Content-Length'] = String(body.length);
-    return new Response(c.req.method === 'HEAD' ? null : (body as Uint8Array<ArrayBuffer>), {
-      status,
-      headers,
-    });
+    const code = status as 200 | 206;
+    if (c.req.method === 'HEAD') return c.body(null, code, headers);
+    return c.body(body as Uint8Array<ArrayBuffer>, code, headers);
   };
   if (encoding && answer.encodings) {
     const packed = await readCopy(store, answer.cache, answer.blob, encoding, answer.encodings);
