@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import table from './fixtures/threading-table.json' with { type: 'json' };
+import { validatedParts } from './fixtures/threading-table.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
 import { bundleText } from './harness/bundle.js';
 import { type PageServer, startPageServer } from './harness/pages.js';
@@ -92,15 +92,7 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
       const plain = await probeAt(browser, 'plain');
       // threading-models.md: Chromium with the flag validates what V8 14.x does, and conveys shared
       // objects only on a cross-origin-isolated page.
-      const row = table.engines['chromium+flag'];
-      const validated = [
-        'set-types',
-        'set-globals',
-        'set-functions',
-        'set-tables',
-        'set-gc-atomics',
-        'set-pause',
-      ].filter((cap) => row.validates.includes(cap));
+      const validated = validatedParts('chromium+flag');
       expect(setOf(isolated.page)).toEqual([...validated, 'set-threads']);
       expect(setOf(isolated.worker)).toEqual([...validated, 'set-threads']);
       expect(setOf(plain.page)).toEqual(validated);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderProbeBytes } from '../src/detect/probes/render.js';
 import { PROBE_SOURCES } from '../src/detect/probes/sources.js';
-import table from './fixtures/threading-table.json' with { type: 'json' };
+import { type EngineConfig, table, validatedParts } from './fixtures/threading-table.js';
 import { bundleScript } from './harness/bundle.js';
 import { type EngineName, engine, runScript } from './harness/engines.js';
 import { describeWith } from './harness/require.js';
@@ -30,17 +30,9 @@ describe('probe modules', () => {
 });
 
 /** What the table implies a correct probe reports: a part is present when it validates and its control does not. */
-function expected(config: keyof typeof table.engines) {
+function expected(config: EngineConfig) {
   const row = table.engines[config];
-  const ok = new Set(row.validates);
-  const set = [
-    'set-types',
-    'set-globals',
-    'set-functions',
-    'set-tables',
-    'set-gc-atomics',
-    'set-pause',
-  ].filter((cap) => ok.has(cap) && !ok.has(`control:${cap}`));
+  const set = validatedParts(config);
   if (row.conveys) set.push('set-threads');
   const threads = row.rejectsSharedMemory
     ? ['workers']
@@ -53,7 +45,7 @@ import { probe } from './src/detect/index.ts';
 const profile = await probe({ deep: process.argv.includes('--deep') });
 console.log(JSON.stringify(profile));`;
 
-const configs: [EngineName, string[], keyof typeof table.engines][] = [
+const configs: [EngineName, string[], EngineConfig][] = [
   ['node20', [], 'node20'],
   ['node22', [], 'node22'],
   ['node22', ['--experimental-wasm-shared'], 'node22+flag'],

@@ -5,6 +5,7 @@
 import { type Capability, normalizeCaps, type Profile } from '../profile/caps.js';
 import { FEATURE_DETECTORS } from './features.js';
 import { detectHost } from './host.js';
+import { PROBE_BYTES } from './probe-bytes.js';
 import { setJsApi, setThreadLocal, setThreads } from './set.js';
 import { hasSharedMemory, hasThreads, hasWorkers, nestedWorkers, roundTrip } from './threads.js';
 import { safely, validates } from './util.js';
@@ -17,16 +18,10 @@ export interface ProbeOptions {
   deep?: boolean;
 }
 
-const VALIDATED = [
-  'set-types',
-  'set-globals',
-  'set-functions',
-  'set-tables',
-  'set-gc-atomics',
-  'set-global-atomics',
-  'set-pause',
-  'acqrel-atomics',
-] as const;
+// Every generated probe that answers by validation alone; shared-memory and set-threads need more.
+const VALIDATED = (Object.keys(PROBE_BYTES) as (keyof typeof PROBE_BYTES)[]).filter(
+  (cap) => cap !== 'shared-memory' && cap !== 'set-threads',
+);
 
 async function run(options: ProbeOptions): Promise<Profile> {
   const host = detectHost();
