@@ -1,13 +1,13 @@
-// The part of autocannon 9's API the soak uses (the package ships no types).
+// autocannon 9 ships no types: the part of its programmatic API the bench and the soak use.
 declare module 'autocannon' {
-  interface Histogram {
+  export interface Histogram {
     average: number;
     p50: number;
     p99: number;
     max: number;
     total?: number;
   }
-  interface Request {
+  export interface Request {
     method?: string;
     path: string;
     headers?: Record<string, string>;
@@ -18,15 +18,16 @@ declare module 'autocannon' {
       headers: Record<string, string | string[]>,
     ) => void;
   }
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
     pipelining?: number;
     timeout?: number;
+    headers?: Record<string, string>;
     requests?: Request[];
   }
-  interface Result {
+  export interface Result {
     errors: number;
     timeouts: number;
     non2xx: number;
@@ -34,6 +35,7 @@ declare module 'autocannon' {
     resets: number;
     latency: Histogram;
     requests: Histogram & { total: number };
+    throughput: Histogram;
     statusCodeStats: Record<string, { count: number }>;
   }
   function autocannon(options: Options): Promise<Result>;
