@@ -22,7 +22,15 @@ function nodeWorker(): NodeWorker | undefined {
 }
 
 export function hasWorkers(host: Host): boolean {
-  if (host === 'node') return typeof nodeWorker() === 'function';
+  // Asking node:module (loaded at start-up) is enough to know; loading worker_threads itself costs
+  // a few milliseconds, left to the deep checks that start workers.
+  if (host === 'node') {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const mod = proc?.getBuiltinModule?.('node:module') as
+      | { isBuiltin?: (id: string) => boolean }
+      | undefined;
+    return mod?.isBuiltin ? mod.isBuiltin('node:worker_threads') : typeof nodeWorker() === 'function';
+  }
   return typeof (globalThis as { Worker?: unknown }).Worker === 'function';
 }
 

@@ -82,6 +82,9 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
   let rejected: Rejection[] = [];
   if (!manifest) {
     // One round trip: the server negotiates and sends the bytes; verified against its Content-Digest.
+    // The module's entry (the variant's record, and the list to fall back on) is asked for alongside.
+    const entry = fetchEntry(doFetch, base, name);
+    entry.catch(() => {});
     const res = await doFetch(`${base}/wasm?profile=${encodeToken(profile)}`).catch((err: unknown) => {
       throw new LoadError(name, undefined, `the server did not answer (${String(err)})`);
     });
@@ -94,9 +97,6 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
     }
     const integrity = sriFromContentDigest(res.headers.get('Content-Digest'));
     if (res.ok && variantName && integrity) {
-      // The entry (for the variant's record and for fallback) is fetched while the bytes stream.
-      const entry = fetchEntry(doFetch, base, name);
-      entry.catch(() => {});
       try {
         const module = await compileVerified(res, integrity, report, variantName);
         manifest = await entry;
@@ -117,7 +117,7 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
         reason: `HTTP ${res.status} without verifiable wasm`,
       });
     }
-    manifest ??= await fetchEntry(doFetch, base, name);
+    manifest ??= await entry;
   }
 
   const selection = select(manifest.variants, profile.caps, manifest.fallback);

@@ -22,8 +22,16 @@ async function moduleEntry(ctx: AppContext, c: Context): Promise<[string, Module
   return [name, entry];
 }
 
+// Integrity per variant record, computed once per loaded manifest (records are replaced on reload).
+const integrities = new WeakMap<Variant, string>();
+
 function describeVariant(c: Context, v: Variant) {
-  return { ...v, url: new URL(blobPath(v.blob), c.req.url).href, integrity: integrityOf(v.blob) };
+  let integrity = integrities.get(v);
+  if (!integrity) {
+    integrity = integrityOf(v.blob);
+    integrities.set(v, integrity);
+  }
+  return { ...v, url: new URL(blobPath(v.blob), c.req.url).href, integrity };
 }
 
 /** Selects for the request's profile; 406 with every rejection when nothing fits. */
