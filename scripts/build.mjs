@@ -51,11 +51,15 @@ await Promise.all([
     platform: 'node',
     packages: 'external',
   }),
+  // Each bundle on its own (so the SDK does not split the probe off into a shared chunk); the browser
+  // ones with splitting, so the probe's opt-in deep checks load as dist/browser/chunks/deep-*.js.
   ...Object.entries(BUNDLES).map(([out, b]) =>
     esbuild.build({
       ...common,
       entryPoints: { [out]: b.entry },
       outdir: dist,
+      splitting: out.startsWith('browser/'),
+      chunkNames: 'browser/chunks/[name]-[hash]',
       platform: b.platform,
       conditions: b.conditions,
       define: b.define,

@@ -84,6 +84,17 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
     expect(seen.rejected.join(' ')).toMatch(/sab needs threads/);
   });
 
+  it('runs the deep probe from /v1/probe.js, whose worker checks load as a separate chunk', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    // A string, so the test runner does not rewrite the page's own import().
+    const caps = (await page.evaluate(
+      "import('/v1/probe.js').then((m) => m.probe({ deep: true })).then((p) => p.caps)",
+    )) as string[];
+    await page.close();
+    expect(caps).toEqual(expect.arrayContaining(['threads', 'nested-workers']));
+  });
+
   it('charts what the server served: both visits were counted by thread model', async () => {
     const res = await fetch(`${server.url}/v1/stats`);
     const stats = (await res.json()) as { requests: number; models: Record<string, number>; scope: string };

@@ -7,7 +7,7 @@ import { FEATURE_DETECTORS } from './features.js';
 import { detectHost } from './host.js';
 import { PROBE_BYTES } from './probe-bytes.js';
 import { setJsApi, setThreadLocal, setThreads } from './set.js';
-import { hasSharedMemory, hasThreads, hasWorkers, nestedWorkers, roundTrip } from './threads.js';
+import { hasSharedMemory, hasThreads, hasWorkers } from './threads.js';
 import { safely, validates } from './util.js';
 
 export type { Capability, Host, Profile } from '../profile/caps.js';
@@ -40,8 +40,11 @@ async function run(options: ProbeOptions): Promise<Profile> {
     found[cap] = answers[i]!;
   });
   if (options.deep) {
-    if (found.threads) found.threads = await safely(() => roundTrip(host));
-    found['nested-workers'] = found.workers === true && (await safely(() => nestedWorkers(host)));
+    // A deep module that cannot load proves nothing more: the shallow answers stand.
+    const deep = await import('./deep.js').catch(() => undefined);
+    if (deep && found.threads) found.threads = await safely(() => deep.roundTrip(host));
+    found['nested-workers'] =
+      !!deep && found.workers === true && (await safely(() => deep.nestedWorkers(host)));
   }
   // wasi-threads on a JS host: weft's SDK brings the thread-spawn shim, which needs threads and workers.
   found['wasi-threads'] = found.threads === true && found.workers === true;

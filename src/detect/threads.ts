@@ -6,21 +6,6 @@
 import type { Host } from '../profile/caps.js';
 import { canPost, validates } from './util.js';
 
-type NodeWorker = new (src: string, opts: { eval: true }) => EvalWorker;
-interface EvalWorker {
-  postMessage(m: unknown): void;
-  terminate(): unknown;
-  on?(ev: 'message' | 'error', fn: (m: unknown) => void): void;
-  onmessage?: ((e: { data: unknown }) => void) | null;
-  onerror?: (() => void) | null;
-}
-
-/** The Node `Worker` constructor, found without a static import (the probe also runs in browsers). */
-function nodeWorker(): NodeWorker | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return (proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorker } | undefined)?.Worker;
-}
-
 export function hasWorkers(host: Host): boolean {
   // Asking node:module (loaded at start-up) is enough to know; loading worker_threads itself costs
   // a few milliseconds, left to the deep checks that start workers.
@@ -29,7 +14,7 @@ export function hasWorkers(host: Host): boolean {
     const mod = proc?.getBuiltinModule?.('node:module') as
       | { isBuiltin?: (id: string) => boolean }
       | undefined;
-    return mod?.isBuiltin ? mod.isBuiltin('node:worker_threads') : typeof nodeWorker() === 'function';
+    return mod?.isBuiltin?.('node:worker_threads') === true;
   }
   return typeof (globalThis as { Worker?: unknown }).Worker === 'function';
 }
@@ -43,67 +28,4 @@ export function hasThreads(host: Host): boolean {
   // undefined outside browsers; false on a page without COOP/COEP.
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
   return canPost(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }));
-}
-
-/** Starts a worker from source text: `eval` in Node, a Blob URL elsewhere. */
-function startWorker(host: Host, source: string): EvalWorker {
-  const NodeW = host === 'node' ? nodeWorker() : undefined;
-  if (NodeW)
-    return new NodeW(
-      `const{parentPort:p}=require('node:worker_threads');const post=(m)=>p.postMessage(m);p.on('message',(m)=>onMsg(m));${source}`,
-      { eval: true },
-    );
-  const url = URL.createObjectURL(
-    new Blob([`const post=(m)=>postMessage(m);onmessage=(e)=>onMsg(e.data);${source}`], {
-      type: 'text/javascript',
-    }),
-  );
-  return new (globalThis as unknown as { Worker: new (u: string) => EvalWorker }).Worker(url);
-}
-
-/** Sends one message to a fresh worker and resolves with its first answer, or false after `ms`. */
-function ask(host: Host, source: string, message: unknown, ms: number): Promise<unknown> {
-  return new Promise((resolve) => {
-    let worker: EvalWorker | undefined;
-    const done = (value: unknown) => {
-      clearTimeout(timer);
-      worker?.terminate();
-      resolve(value);
-    };
-    const timer = setTimeout(() => done(false), ms);
-    try {
-      worker = startWorker(host, source);
-      if (worker.on) {
-        worker.on('message', done);
-        worker.on('error', () => done(false));
-      } else {
-        worker.onmessage = (e) => done(e.data);
-        worker.onerror = () => done(false);
-      }
-      worker.postMessage(message);
-    } catch {
-      done(false);
-    }
-  });
-}
-
-/** Deep check: a worker writes to shared memory and notifies; the main thread sees the write. */
-export async function roundTrip(host: Host, ms = 3000): Promise<boolean> {
-  const cells = new Int32Array(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer);
-  const answer = await ask(
-    host,
-    'function onMsg(a){Atomics.store(a,0,42);Atomics.notify(a,0);post(true)}',
-    cells,
-    ms,
-  );
-  return answer === true && Atomics.load(cells, 0) === 42;
-}
-
-/** Deep check: a worker can start a worker of its own and hear back from it. */
-export async function nestedWorkers(host: Host, ms = 3000): Promise<boolean> {
-  const inner =
-    host === 'node'
-      ? `const{Worker:W}=require('node:worker_threads');const w=new W("require('node:worker_threads').parentPort.postMessage(1)",{eval:true});w.on('message',()=>{w.terminate();post(true)});w.on('error',()=>post(false))`
-      : `const w=new Worker(URL.createObjectURL(new Blob(['postMessage(1)'],{type:'text/javascript'})));w.onmessage=()=>{w.terminate();post(true)};w.onerror=()=>post(false)`;
-  return (await ask(host, `function onMsg(){try{${inner}}catch{post(false)}}`, 0, ms)) === true;
 }

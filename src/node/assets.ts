@@ -19,7 +19,13 @@ export function loadAssets(root = PACKAGE_ROOT): Assets {
         polyfills[file.slice(0, -3).replaceAll('+', ',')] = readFileSync(join(polyfillDir, file), 'utf8');
     }
   }
-  const assets: Assets = { polyfills };
+  const chunkDir = join(dir, 'chunks');
+  const chunks: Record<string, string> = {};
+  if (existsSync(chunkDir)) {
+    for (const file of readdirSync(chunkDir))
+      if (file.endsWith('.js')) chunks[file] = readFileSync(join(chunkDir, file), 'utf8');
+  }
+  const assets: Assets = { polyfills, chunks };
   const sdk = read('sdk.js');
   const probe = read('probe.js');
   if (sdk !== undefined) assets['sdk.js'] = sdk;

@@ -8,6 +8,8 @@ export interface Assets {
   'probe.js'?: string;
   /** One prebuilt ESM bundle per sorted, comma-joined set of polyfill names. */
   polyfills?: Record<string, string>;
+  /** Chunks the scripts import on demand (`chunks/deep-<hash>.js`: the probe's deep checks), by file name. */
+  chunks?: Record<string, string>;
 }
 
 const SCRIPT_HEADERS = {
@@ -24,6 +26,14 @@ export function scriptRoutes(app: Hono, assets: Assets): void {
       return c.body(body, 200, SCRIPT_HEADERS);
     });
   }
+  // Content-hashed names: a chunk never changes under its name.
+  app.get('/v1/chunks/:file', (c) => {
+    const body = Object.hasOwn(assets.chunks ?? {}, c.req.param('file'))
+      ? assets.chunks?.[c.req.param('file')]
+      : undefined;
+    if (body === undefined) throw new ApiError(404, 'no such chunk');
+    return c.body(body, 200, { ...SCRIPT_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' });
+  });
   app.get('/v1/polyfills.js', (c) => {
     const names = (c.req.query('need') ?? '').split(',').filter(Boolean);
     if (names.length > 16 || !names.every(isPolyfill))
