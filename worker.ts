@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { createApp } from './src/server/app.js';
+import type { EdgeCache } from './src/server/edge-cache.js';
 import { type R2BucketLike, r2Store } from './src/server/stores/r2.js';
 
 /** The Worker's bindings (wrangler.toml); the publish token is a secret (`wrangler secret put WEFT_PUBLISH_TOKEN`). */
@@ -18,6 +19,8 @@ export default {
       app = createApp({
         store: r2Store({ bucket: env.WEFT_BUCKET }),
         ...(env.WEFT_PUBLISH_TOKEN ? { publishToken: env.WEFT_PUBLISH_TOKEN } : {}),
+        // Negotiated answers under normalised keys in the colo's cache (one profile, one entry).
+        edgeCache: (globalThis as { caches?: { default?: EdgeCache } }).caches?.default,
         // Cloudflare compresses at its edge; a precompressed body would need encodeBody: 'manual'.
         precompressed: false,
         // Cloudflare sets CF-Connecting-IP itself, so failed publish logins can be limited per client.

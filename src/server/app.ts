@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { type AuthLimiter, type AuthLimitOptions, createAuthLimiter } from './auth-limit.js';
 import { type BlobCache, createBlobCache } from './blob-cache.js';
 import { createCatalog } from './catalog.js';
+import type { EdgeCache } from './edge-cache.js';
 import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
 import type { Encoders } from './publish.js';
@@ -42,6 +43,12 @@ export interface AppOptions {
   trustClientIpHeaders?: boolean;
   /** What the statistics cover, said in `/v1/stats` (default: this process since it started). */
   statsScope?: string;
+  /**
+   * A shared HTTP cache for negotiated answers (on Workers: `caches.default`). Keys are normalised
+   * (one profile in any order is one entry) and carry the manifest's generation, so a publish is seen
+   * as soon as the manifest is reloaded.
+   */
+  edgeCache?: EdgeCache;
   /** Memory for verified blob bytes, so hot variants are not re-read and re-hashed (default 64 MiB; 0 off). */
   blobCacheBytes?: number;
 }

@@ -1,6 +1,15 @@
+import { sha256, toHex } from './digest.js';
 import { ApiError } from './errors.js';
 import { emptyManifest, MANIFEST_KEY, type Manifest, ManifestError, parseManifest } from './manifest.js';
 import { guard, type Store } from './store.js';
+
+// A manifest's generation: a short hash of the bytes it was parsed from (cache keys change with it).
+const generations = new WeakMap<Manifest, string>();
+
+/** The generation of a manifest this catalog loaded (`empty` for a store without one). */
+export function generationOf(manifest: Manifest): string {
+  return generations.get(manifest) ?? 'empty';
+}
 
 export interface Catalog {
   /** The current manifest: cached for `ttlMs`, reloaded after, dropped at once by `invalidate`. */
@@ -19,7 +28,9 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     const bytes = await guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
     if (!bytes) return emptyManifest();
     try {
-      return parseManifest(bytes);
+      const manifest = parseManifest(bytes);
+      generations.set(manifest, toHex(await sha256(bytes)).slice(0, 16));
+      return manifest;
     } catch (err) {
       if (!(err instanceof ManifestError)) throw err;
       console.error(`weft: ${err.message}`);

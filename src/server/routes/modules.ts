@@ -5,6 +5,7 @@ import { select } from '../../profile/select.js';
 import type { AppContext } from '../app.js';
 import { appendVary, blobResponse } from '../blob-response.js';
 import { integrityOf } from '../digest.js';
+import { throughEdgeCache } from '../edge-cache.js';
 import { ApiError } from '../errors.js';
 import { type ModuleEntry, moduleOf, type Variant } from '../manifest.js';
 import type { RequestProfile } from '../profile-input.js';
@@ -83,13 +84,20 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
     return c.json({ name, ...entry, variants: entry.variants.map((v) => describeVariant(c, v)) });
   });
 
-  app.get('/v1/modules/:name/resolve', async (c) => {
+  // A cached answer still counts in the statistics: the profile is in the query, the variant in a header.
+  const countHit = (c: Context) => (hit: Response) => {
+    ctx.stats.record(requestProfile(c).caps, c.req.param('name') ?? '', hit.headers.get('Wasm-Variant'));
+  };
+
+  app.get('/v1/modules/:name/resolve', (c) => throughEdgeCache(c, ctx, () => resolve(c), countHit(c)));
+  const resolve = async (c: Context) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const profile = requestProfile(c);
     const { chosen, fallback, rejected, profile: report } = choose(ctx, name, entry, profile);
     const v = describeVariant(c, chosen);
     for (const [k, value] of Object.entries(negotiationHeaders(profile))) c.header(k, value);
     c.header('Cache-Control', NEGOTIATED_CACHE);
+    c.header('Wasm-Variant', v.name);
     return c.json({
       module: name,
       version: entry.version,
@@ -104,9 +112,12 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       rejected,
       profile: { ...report, canonical: formatCapsList(profile.caps) },
     });
-  });
+  };
 
-  app.on(['GET', 'HEAD'], '/v1/modules/:name/wasm', async (c) => {
+  app.on(['GET', 'HEAD'], '/v1/modules/:name/wasm', (c) =>
+    throughEdgeCache(c, ctx, () => wasm(c), countHit(c)),
+  );
+  const wasm = async (c: Context) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const profile = requestProfile(c);
     const { chosen } = choose(ctx, name, entry, profile);
@@ -123,7 +134,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
         Link: `<${blobPath(chosen.blob)}>; rel="alternate"; type="application/wasm"`,
       },
     });
-  });
+  };
 
   for (const path of ['/v1/modules', '/v1/modules/:name', '/v1/modules/:name/resolve']) {
     app.on(['POST', 'PUT', 'DELETE', 'PATCH'], path, methodNotAllowed('GET, HEAD'));

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { encodeToken } from '../profile/codec.js';
+import { negotiatedCacheKey } from './cache-key.js';
+
+const key = (path: string) => negotiatedCacheKey(new URL(path, 'https://wasm.example.com'));
+
+describe('negotiated cache keys', () => {
+  it('makes one key of one profile written in any order, with duplicates, or as a token', () => {
+    const a = key('/v1/modules/demo/wasm?caps=workers,threads,shared-memory,threads&host=browser');
+    const b = key('/v1/modules/demo/wasm?host=browser&caps=shared-memory,threads,workers');
+    const c = key(
+      `/v1/modules/demo/wasm?profile=${encodeToken({ host: 'browser', caps: ['threads', 'shared-memory', 'workers'] })}`,
+    );
+    expect(a).toBe(
+      'https://wasm.example.com/v1/modules/demo/wasm?caps=shared-memory,threads,workers&host=browser',
+    );
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+  });
+
+  it('keeps different profiles, modules and routes apart', () => {
+    expect(key('/v1/modules/demo/wasm?caps=threads')).not.toBe(key('/v1/modules/demo/wasm?caps=simd'));
+    expect(key('/v1/modules/demo/wasm?caps=threads')).not.toBe(key('/v1/modules/other/wasm?caps=threads'));
+    expect(key('/v1/modules/demo/resolve?caps=threads')).not.toBe(key('/v1/modules/demo/wasm?caps=threads'));
+  });
+
+  it.each([
+    ['another route', '/v1/modules/demo'],
+    ['no profile in the query (header or User-Agent decides)', '/v1/modules/demo/wasm'],
+    ['an unknown parameter', '/v1/modules/demo/wasm?caps=threads&x=1'],
+    ['a malformed list', '/v1/modules/demo/wasm?caps=%3Cx%3E'],
+    ['a malformed token', '/v1/modules/demo/wasm?profile=9'],
+    [
+      'a name this server does not know (reported back per request)',
+      '/v1/modules/demo/resolve?caps=threads,set-future',
+    ],
+  ])('gives no key for %s: the app answers it uncached', (_what, path) => {
+    expect(key(path)).toBeNull();
+  });
+});

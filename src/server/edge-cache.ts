@@ -1,0 +1,41 @@
+import type { Context } from 'hono';
+import type { AppContext } from './app.js';
+import { negotiatedCacheKey } from './cache-key.js';
+import { generationOf } from './catalog.js';
+
+/** The part of the Cache API weft uses (Workers' `caches.default`). */
+export interface EdgeCache {
+  match(key: Request): Promise<Response | undefined>;
+  put(key: Request, response: Response): Promise<void>;
+}
+
+/**
+ * Answers a negotiated GET from the shared cache when it can, else from `answer` (and stores a 200).
+ * Only profiles in the query are cached; conditional and range requests always reach `answer`.
+ * `onHit` lets the caller count what a cached answer served.
+ */
+export async function throughEdgeCache(
+  c: Context,
+  ctx: AppContext,
+  answer: () => Promise<Response>,
+  onHit: (hit: Response) => void,
+): Promise<Response> {
+  const cache = ctx.options.edgeCache;
+  if (!cache || c.req.method !== 'GET' || c.req.header('If-None-Match') || c.req.header('Range'))
+    return answer();
+  const base = negotiatedCacheKey(new URL(c.req.url));
+  if (!base) return answer();
+  const key = new Request(`${base}&manifest=${generationOf(await ctx.catalog.manifest())}`);
+  const hit = await cache.match(key);
+  if (hit) {
+    onHit(hit);
+    return hit;
+  }
+  const response = await answer();
+  if (response.status === 200) {
+    const stored = new Response(response.clone().body, response);
+    stored.headers.set('Weft-Cache', 'hit');
+    await cache.put(key, stored);
+  }
+  return response;
+}
