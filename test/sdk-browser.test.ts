@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
@@ -31,6 +32,20 @@ const page = (server: string) => `<!doctype html><meta charset="utf-8"><title>lo
   })().catch((e) => ({ error: String(e && e.stack || e) }));
 </script>`;
 
+// A page whose engine declares wasi-threads without SAB threads (as a WASI-style host would), so the
+// wasi-threads build is chosen; its glue runs on @emnapi/wasi-threads, bundled for the browser.
+const wasiPage = (server: string) => `<!doctype html><meta charset="utf-8"><title>wasi-threads</title>
+<script type="module">
+  window.outcome = (async () => {
+    const { load } = await import('${server}/v1/sdk.js');
+    const profile = { host: 'browser', caps: ['shared-memory', 'workers', 'wasi-threads'] };
+    const result = await load('demo', { server: '${server}', instantiate: false, profile });
+    const { run } = await import('./wasi-glue/wasi-threads.js');
+    const primes = await run({ module: result.module, threads: 2 });
+    return { origin: location.origin, isolated: crossOriginIsolated, variant: result.variant.name, primes, why: [], threads: 2 };
+  })().catch((e) => ({ error: String(e && e.stack || e) }));
+</script>`;
+
 const glueDir = new URL('../fixtures/demo/glue/', import.meta.url);
 const glue: Record<string, Page> = Object.fromEntries(
   readdirSync(glueDir).map((f) => [
@@ -44,16 +59,43 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
   let pages: PageServer;
   beforeAll(async () => {
     server = await startServer({ port: 0, storeDir: mkdtempSync(join(tmpdir(), 'weft-e2e-')) });
-    pages = await startPageServer({ '/index.html': { type: 'text/html', body: page(server.url) }, ...glue });
+    // The wasi-threads glue imports npm packages by name: bundle it (and its worker, same names) for the page.
+    const built = await esbuild.build({
+      entryPoints: ['wasi-threads.js', 'wasi-threads-worker.js'].map((f) => new URL(f, glueDir).pathname),
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      // platform.js imports it only on Node-like hosts, never in a browser.
+      external: ['node:worker_threads'],
+      write: false,
+      outdir: '/out',
+      logLevel: 'silent',
+    });
+    const wasiGlue: Record<string, Page> = Object.fromEntries(
+      built.outputFiles.map((f) => [
+        `/wasi-glue/${f.path.split('/').pop()}`,
+        { type: 'text/javascript', body: f.text },
+      ]),
+    );
+    pages = await startPageServer({
+      '/index.html': { type: 'text/html', body: page(server.url) },
+      '/wasi.html': { type: 'text/html', body: wasiPage(server.url) },
+      ...glue,
+      ...wasiGlue,
+    });
   });
   afterAll(async () => {
     await pages.close();
     await server.close();
   });
 
-  async function outcome(browser: Browser, kind: 'isolated' | 'plain'): Promise<Outcome> {
+  async function outcome(
+    browser: Browser,
+    kind: 'isolated' | 'plain',
+    file = 'index.html',
+  ): Promise<Outcome> {
     const tab = await browser.newPage();
-    await tab.goto(`${pages.origin}/${kind}/index.html`);
+    await tab.goto(`${pages.origin}/${kind}/${file}`);
     const result = (await tab.evaluate(
       () => (window as unknown as { outcome: Promise<unknown> }).outcome,
     )) as Outcome & {
@@ -75,6 +117,11 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
       const got = await outcome(browser, 'isolated');
       expect(got.origin).not.toBe(server.url);
       expect(got).toMatchObject({ isolated: true, variant: 'sab', primes: 17984, threads: 2, why: [] });
+    });
+
+    it('serves an isolated page that declares wasi-threads the wasi-threads build, which counts 17984 primes on 2 threads', async () => {
+      const got = await outcome(browser, 'isolated', 'wasi.html');
+      expect(got).toMatchObject({ isolated: true, variant: 'wasi-threads', primes: 17984 });
     });
 
     it('serves a page that is not isolated the single build, and says why threads were not granted', async () => {
