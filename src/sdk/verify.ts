@@ -74,12 +74,12 @@ export async function compileVerified(
     const compiled = WebAssembly.compileStreaming(
       new Response(forCompile, { headers: { 'Content-Type': 'application/wasm' } }),
     );
+    // Altered bytes may fail to compile before the hash is known; the mismatch is what gets reported.
+    compiled.catch(() => {});
     const bytes = await readAll(new Response(forHash), onChunk);
     const actual = await sriOf(bytes);
-    if (actual !== integrity) {
-      compiled.catch(() => {});
+    if (actual !== integrity)
       throw new IntegrityError(`integrity mismatch: expected ${integrity}, got ${actual}`);
-    }
     return compiled;
   }
   const bytes = await readAll(res, onChunk);
