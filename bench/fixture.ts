@@ -3,20 +3,10 @@
  * one active data segment of pseudo-random bytes from a 16-symbol alphabet, so it compresses about
  * as well as real code), encoded by hand so the bench needs no assembler.
  */
-
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-};
+import { u32 } from '../src/detect/probes/encoder.js';
 
 const section = (id: number, body: number[] | Uint8Array): Uint8Array =>
-  Uint8Array.from([id, ...leb(body.length), ...body]);
+  Uint8Array.from([id, ...u32(body.length), ...body]);
 
 /** A module of about `size` bytes whose export `size()` returns the data segment's length. */
 export function bigWasm(size = 100 * 1024): Uint8Array {
@@ -31,7 +21,7 @@ export function bigWasm(size = 100 * 1024): Uint8Array {
   }
   const pages = Math.ceil(dataLength / 65536);
   const body = [0x00, 0x41, ...signedLeb(dataLength), 0x0b];
-  const segmentHead = [0x00, 0x41, 0x00, 0x0b, ...leb(dataLength)];
+  const segmentHead = [0x00, 0x41, 0x00, 0x0b, ...u32(dataLength)];
   const dataSection = new Uint8Array(1 + segmentHead.length + dataLength);
   dataSection.set([0x01, ...segmentHead]);
   dataSection.set(data, 1 + segmentHead.length);
@@ -39,9 +29,9 @@ export function bigWasm(size = 100 * 1024): Uint8Array {
     Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]),
     section(1, [0x01, 0x60, 0x00, 0x01, 0x7f]),
     section(3, [0x01, 0x00]),
-    section(5, [0x01, 0x00, ...leb(pages)]),
+    section(5, [0x01, 0x00, ...u32(pages)]),
     section(7, [0x01, 0x04, ...new TextEncoder().encode('size'), 0x00, 0x00]),
-    section(10, [0x01, ...leb(body.length), ...body]),
+    section(10, [0x01, ...u32(body.length), ...body]),
     section(11, dataSection),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -30,15 +30,15 @@ function measure(code: Uint8Array, inputs: [string, number][] = []): Sizes {
   };
 }
 
-/** The SDK imports `weft/polyfill` lazily for non-browser hosts; "polyfills separate" leaves it out. */
-const polyfillsExternal: esbuild.Plugin = {
-  name: 'polyfills-external',
-  setup(build) {
-    build.onResolve({ filter: /\/polyfill\/index\.js$/ }, (args) => ({ path: args.path, external: true }));
-  },
-};
-
-async function bundle(entry: string, plugins: esbuild.Plugin[] = []): Promise<Sizes> {
+/**
+ * One browser bundle as scripts/build.mjs makes it: splitting on (the probe's deep checks are a
+ * separate chunk, fetched only for `probe({ deep: true })`), and for the SDK the define that keeps the
+ * polyfills out (browsers fetch them from /v1/polyfills.js). Returns the entry and its chunks.
+ */
+async function bundle(
+  entry: string,
+  define: Record<string, string> = {},
+): Promise<{ entry: Sizes; chunks: Sizes[] }> {
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: [entry],
@@ -48,16 +48,24 @@ async function bundle(entry: string, plugins: esbuild.Plugin[] = []): Promise<Si
     platform: 'browser',
     minify: true,
     legalComments: 'none',
+    splitting: true,
+    outdir: '/out',
+    define,
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins,
   });
-  const output = Object.values(result.metafile.outputs)[0]!;
-  const inputs = Object.entries(output.inputs)
-    .map(([file, info]) => [relative(root, join(root, file)), info.bytesInOutput] as [string, number])
-    .sort((a, b) => b[1] - a[1]);
-  return measure(result.outputFiles[0]!.contents, inputs);
+  const sized = Object.entries(result.metafile.outputs).map(([path, output]) => {
+    const inputs = Object.entries(output.inputs)
+      .map(([file, info]) => [relative(root, join(root, file)), info.bytesInOutput] as [string, number])
+      .sort((a, b) => b[1] - a[1]);
+    const file = result.outputFiles.find((f) => f.path.endsWith(path.replace(/^.*\/out\//, '/')))!;
+    return { isEntry: output.entryPoint === entry, sizes: measure(file.contents, inputs) };
+  });
+  return {
+    entry: sized.find((o) => o.isEntry)!.sizes,
+    chunks: sized.filter((o) => !o.isEntry).map((o) => o.sizes),
+  };
 }
 
 const top = (s: Sizes, n: number) =>
@@ -80,21 +88,22 @@ export async function sizesBench(): Promise<Section> {
       ...(goalKb === undefined ? {} : { met: s.gzip <= goalKb * 1024 }),
     });
 
-  const probe = await bundle('src/detect/index.ts');
+  const probeBuild = await bundle('src/detect/index.ts');
+  const probe = probeBuild.entry;
   add('probe (`weft/detect`, dist/browser/probe.js)', probe, 2);
-  const sdkSeparate = await bundle('src/sdk/index.ts', [polyfillsExternal]);
-  add('SDK without polyfills (probe + select + load)', sdkSeparate, 5);
-  const sdkAsBuilt = await bundle('src/sdk/index.ts');
-  add('SDK as built today (dist/browser/sdk.js)', sdkAsBuilt);
+  for (const chunk of probeBuild.chunks)
+    add('probe deep checks (chunk, loaded only for `deep: true`)', chunk);
+  const sdkSeparate = (await bundle('src/sdk/index.ts', { WEFT_BROWSER_BUNDLE: 'true' })).entry;
+  add('SDK (probe + select + load; polyfills separate), dist/browser/sdk.js', sdkSeparate, 5);
 
   const missing: string[] = [];
   for (const name of POLYFILLS) {
     const file = `src/polyfill/${name}.ts`;
-    if (existsSync(join(root, file))) add(`polyfill \`${name}\``, await bundle(file));
+    if (existsSync(join(root, file))) add(`polyfill \`${name}\``, (await bundle(file)).entry);
     else missing.push(name);
   }
   if (existsSync(join(root, 'src/polyfill/index.ts')))
-    add('all polyfills (`weft/polyfill`)', await bundle('src/polyfill/index.ts'));
+    add('all polyfills (`weft/polyfill`)', (await bundle('src/polyfill/index.ts')).entry);
   rows.push({
     figure: 'wasm-feature-detect 1.9.0, whole ESM bundle (baseline)',
     value: `${bytes(wfd.raw)} / **${bytes(wfd.gzip)}** / ${bytes(wfd.brotli)}`,
@@ -114,12 +123,12 @@ export async function sizesBench(): Promise<Section> {
         `${share(probe, 'wasm-feature-detect').toLocaleString('en-US')} of the probe's ${probe.raw.toLocaleString('en-US')} ` +
         `minified bytes (its whole bundle is ${bytes(wfd.gzip)} gzip: inline module bytes as decimal arrays), so ` +
         `2 KB leaves about ${Math.max(0, 2048 - wfd.gzip)} B gzip for what weft adds. What it adds: ` +
-        `src/detect/threads.ts (${share(probe, 'detect/threads.ts').toLocaleString('en-US')} B; the worker sources ` +
-        'of the deep checks ship even when `deep` is off), the capability registry src/profile/caps.ts ' +
+        `src/detect/threads.ts (${share(probe, 'detect/threads.ts').toLocaleString('en-US')} B; the deep checks are ` +
+        'already a separate chunk), the capability registry src/profile/caps.ts ' +
         `(${share(probe, 'profile/caps.ts').toLocaleString('en-US')} B), the generated probe modules ` +
-        `(${share(probe, 'probe-bytes.ts').toLocaleString('en-US')} B base64) and the probe itself. Moving the deep ` +
-        "checks behind a dynamic import and re-encoding wasm-feature-detect's detectors (one shared header, " +
-        'base64) instead of importing them are the two levers this breakdown points to; whether they reach 2 KB is untested.',
+        `(${share(probe, 'probe-bytes.ts').toLocaleString('en-US')} B base64) and the probe itself. Re-encoding ` +
+        "wasm-feature-detect's detectors (one shared header, base64) instead of importing them is the lever left; " +
+        'whether it reaches 2 KB is untested.',
     );
   }
   if (sdkSeparate.gzip > 5 * 1024) {
@@ -130,18 +139,10 @@ export async function sizesBench(): Promise<Section> {
         'probe shrinks the SDK by as much.',
     );
   }
-  if (sdkAsBuilt.gzip > sdkSeparate.gzip + 256) {
-    notes.push(
-      `dist/browser/sdk.js today bundles the polyfills too (${bytes(sdkAsBuilt.gzip - sdkSeparate.gzip)} gzip more): ` +
-        "the SDK's non-browser fallback `import('../polyfill/index.js')` has a static specifier, so esbuild " +
-        'inlines it. Marking it external in the browser build (browsers take `/v1/polyfills.js`) gives the ' +
-        '"without polyfills" row.',
-    );
-  }
   return {
     title: '2. Bundle sizes',
     method:
-      'esbuild, minified ESM for browsers (es2022, no legal comments), as `npm run build` makes ' +
+      'esbuild, minified ESM for browsers (es2022, no legal comments, splitting), as `npm run build` makes ' +
       'dist/browser/*.js; sizes raw / **gzip -9** / brotli q11. Baseline and ratio: gzip against ' +
       `wasm-feature-detect's whole published ESM bundle (${WFD}, already minified).`,
     rows,
