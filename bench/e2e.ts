@@ -15,7 +15,7 @@ import { fsStore } from '../src/server/stores/fs.js';
 import { chromiumPath, launchChromium } from '../test/harness/browser.js';
 import { startPageServer } from '../test/harness/pages.js';
 import { bigWasm } from './fixture.js';
-import { interleave, median, ms, percentile, type Row, type Section } from './stats.js';
+import { interleave, iqr, median, ms, type Row, type Section } from './stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const SAMPLES = 12;
@@ -132,18 +132,9 @@ export async function e2eBench(): Promise<Section> {
       const wrong = [...cached, ...negotiated].filter((s) => s.variant !== 'single').length;
       if (wrong) notes.push(`${label}: ${wrong} load() samples did not end with a \`single\` instance.`);
       const base = median(fixed.map((s) => s.ms));
-      const iqr = (xs: Sample[]) =>
-        percentile(
-          xs.map((x) => x.ms),
-          75,
-        ) -
-        percentile(
-          xs.map((x) => x.ms),
-          25,
-        );
       notes.push(
-        `${label}: interquartile spread of the time to instance ${ms(iqr(cached))} (cached), ` +
-          `${ms(iqr(negotiated))} (negotiated), ${ms(iqr(fixed))} (baseline).`,
+        `${label}: interquartile spread of the time to instance ${ms(iqr(cached.map((x) => x.ms)))} (cached), ` +
+          `${ms(iqr(negotiated.map((x) => x.ms)))} (negotiated), ${ms(iqr(fixed.map((x) => x.ms)))} (baseline).`,
       );
       const requests = (xs: Sample[]) =>
         `${median(xs.map((s) => s.requests))} (${median(xs.map((s) => s.wasmRequests))} wasm)`;

@@ -9,7 +9,7 @@ import { PROBE_BYTES } from '../src/detect/probe-bytes.js';
 import { chromiumPath, launchChromium } from '../test/harness/browser.js';
 import { bundleScript, bundleText } from '../test/harness/bundle.js';
 import { startPageServer } from '../test/harness/pages.js';
-import { alternate, interleave, median, ms, percentile, type Row, type Section, times } from './stats.js';
+import { alternate, interleave, iqr, median, ms, type Row, type Section, times } from './stats.js';
 
 const run = promisify(execFile);
 const NODE_SAMPLES = 15;
@@ -149,20 +149,11 @@ export async function probeBench(): Promise<Section> {
         'loading it; the deep probe, which starts a worker, would load it then.',
     );
   for (const [engine, got] of spreads) {
-    const iqr = (xs: Sample[]) =>
-      percentile(
-        xs.map((x) => x.ms),
-        75,
-      ) -
-      percentile(
-        xs.map((x) => x.ms),
-        25,
-      );
     const weft = median(got.a.map((x) => x.ms));
     const base = median(got.b.map((x) => x.ms));
-    const noise = Math.max(iqr(got.a), iqr(got.b));
+    const noise = Math.max(iqr(got.a.map((x) => x.ms)), iqr(got.b.map((x) => x.ms)));
     notes.push(
-      `${engine}: interquartile spread ${ms(iqr(got.a))} (weft) and ${ms(iqr(got.b))} (baseline); the medians ` +
+      `${engine}: interquartile spread ${ms(iqr(got.a.map((x) => x.ms)))} (weft) and ${ms(iqr(got.b.map((x) => x.ms)))} (baseline); the medians ` +
         `differ by ${ms(Math.abs(weft - base))}, ${Math.abs(weft - base) <= noise ? 'within' : 'more than'} that spread.`,
     );
   }

@@ -112,3 +112,8 @@ export function textTable(s: Section): string {
     c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   return [`== ${s.title}`, line(head), ...cells.map(line), ...s.notes.map((n) => `  * ${n}`)].join('\n');
 }
+
+/** Interquartile range: the spread of the middle half of the samples. */
+export function iqr(values: readonly number[]): number {
+  return percentile(values, 75) - percentile(values, 25);
+}

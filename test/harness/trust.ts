@@ -3,6 +3,7 @@
  * exactly the bytes the server sent (no decoding, no path normalisation), hostile-input generators,
  * and the oracle every answer must satisfy.
  */
+
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { serve } from '@hono/node-server';
 import fc from 'fast-check';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { u32 } from '../../src/detect/probes/encoder.js';
 import { CAPABILITIES } from '../../src/profile/caps.js';
 import type { Store } from '../../src/server/store.js';
 
@@ -32,16 +34,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 // --- wasm bytes -------------------------------------------------------------------------------
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
+const leb = u32;
 const vec = (bytes: ArrayLike<number>) => [...leb(bytes.length), ...Array.from(bytes)];
 const section = (id: number, payload: number[]) => [id, ...vec(payload)];
 
