@@ -15,6 +15,8 @@ export default defineConfig({
           name: 'node',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/workers/**', '**/node_modules/**'],
+          // Property tests print seed and path on failure; WEFT_FC_SEED/WEFT_FC_PATH replay them.
+          setupFiles: ['test/setup/fast-check.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

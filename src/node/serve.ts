@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createApp } from '../server/app.js';
 import { MANIFEST_KEY, parseManifest } from '../server/manifest.js';
@@ -38,6 +38,39 @@ function adapterError(err: unknown): Response {
   return Response.json({ error }, { status: bad ? 400 : 500 });
 }
 
+/**
+ * The largest request head (request line and headers) Node's parser takes. Node's default, 16 KiB,
+ * would answer a long URL with its own bare 431 before the app could give its JSON 414 (the app's
+ * limit is 4096 characters); 64 KiB lets every such request reach the app and still bounds what a
+ * client can make the server hold.
+ */
+export const MAX_HEAD_BYTES = 64 * 1024;
+
+/**
+ * What the server answers when Node's parser refuses a request before the app sees it: the API's
+ * JSON error (431 for a head over {@link MAX_HEAD_BYTES}, 400 for anything else), never Node's
+ * empty reply, and nothing of the input.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, code, message] = tooLarge
+    ? [
+        431,
+        'Request Header Fields Too Large',
+        'header_too_large',
+        `request head over ${MAX_HEAD_BYTES} bytes`,
+      ]
+    : [400, 'Bad Request', 'bad_request', 'malformed request'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Starts the weft app on a Node HTTP server (port 0 picks a free one). */
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const store = options.store ?? fsStore({ dir: options.storeDir ?? 'weft-store' });
@@ -53,7 +86,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
   const hostname = options.host ?? '127.0.0.1';
   // getRequestListener rather than serve(): serve() does not pass errorHandler on.
-  const server = createServer(getRequestListener(app.fetch, { hostname, errorHandler: adapterError }));
+  const server = createServer(
+    { maxHeaderSize: MAX_HEAD_BYTES },
+    getRequestListener(app.fetch, { hostname, errorHandler: adapterError }),
+  );
+  server.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8787, hostname, () => {

@@ -40,7 +40,8 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
   return {
     manifest() {
       const now = Date.now();
-      if (!cached || now - cached.at > ttlMs) {
+      // `>=`: a ttl of 0 never serves a cached manifest, even within the same millisecond.
+      if (!cached || now - cached.at >= ttlMs) {
         const value = load();
         cached = { at: now, value };
         // A failed load is not cached: the next request tries again.
