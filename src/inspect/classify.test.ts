@@ -91,7 +91,11 @@ describe('SAB threads', () => {
       imports: [],
       exports: [],
       targetFeatures: null,
-      notes: [],
+      toolchain: { toolchain: 'unknown', threads: 'unknown', evidence: [], confidence: 'low' },
+      // Nothing says who starts threads: assumed to, so that no page that cannot run them gets it.
+      notes: [
+        'shared memory and no evidence of how threads start: treated as SAB threads (publish the glue beside the wasm, or declare the model)',
+      ],
     });
   });
 
@@ -196,6 +200,7 @@ describe('single-threaded builds', () => {
       imports: [],
       exports: [],
       targetFeatures: null,
+      toolchain: { toolchain: 'unknown', threads: 'never', evidence: [], confidence: 'low' },
       notes: [],
     });
   });
@@ -233,6 +238,7 @@ describe('target_features: reported, and every disagreement with the binary note
     );
     expect(report.targetFeatures).toEqual(['+atomics', '+mutable-globals']);
     expect(report.notes).toEqual([
+      'shared memory and no evidence of how threads start: treated as SAB threads (publish the glue beside the wasm, or declare the model)',
       'target_features lists +mutable-globals but the module has no imported or exported mutable global (a note only, not a requirement)',
     ]);
   });

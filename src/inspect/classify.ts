@@ -1,6 +1,7 @@
 import { type Capability, normalizeCaps, type ThreadModel } from '../profile/caps.js';
 import type { ModuleFacts } from './facts.js';
 import { crossCheck } from './target-features.js';
+import type { Recognition } from './toolchain.js';
 import { TYPE_SPAWN_SIG, TYPE_START_SIG } from './types.js';
 
 /** Capabilities the decoder records under their own names and that pass straight into `requires`. */
@@ -43,8 +44,11 @@ export interface Classification {
   notes: string[];
 }
 
-/** Thread model and required capabilities from the decoded facts (threading-models.md section 4). */
-export function classify(facts: ModuleFacts): Classification {
+/**
+ * Thread model and required capabilities from the decoded facts (threading-models.md section 4)
+ * and what the toolchain recognition says about starting threads (toolchain.ts).
+ */
+export function classify(facts: ModuleFacts, tool: Recognition): Classification {
   const f = facts.features;
   const requires = new Set<Capability>(PLAIN.filter((cap) => f.has(cap)));
   const notes = [...facts.notes];
@@ -111,17 +115,27 @@ export function classify(facts: ModuleFacts): Classification {
       notes.push(
         partialWasiThreads(spawn !== undefined, spawnOk, startExport !== undefined, startOk, importedShared),
       );
-    const preview1 = facts.imports.some((i) => i.module === 'wasi_snapshot_preview1');
-    if (preview1 && !spawn) {
+    if (tool.threads === 'spawns') {
+      // A build that creates threads needs them usable (isolation in a browser) and a worker API.
+      model = 'sab';
+      requires.add('threads').add('workers');
+      notes.push(`SAB threads: a ${TOOL_NAMES[tool.toolchain]} build that starts its own threads`);
+    } else if (tool.threads === 'never') {
       model = 'single';
       notes.push(
-        'threads-ready WASI build that never spawns: shared memory and wasi_snapshot_preview1 imports but no wasi.thread-spawn, so it runs on one thread',
+        tool.toolchain === 'wasi-libc'
+          ? 'threads-ready WASI build that never spawns: shared memory and wasi_snapshot_preview1 imports but no wasi.thread-spawn, so it runs on one thread'
+          : `a ${TOOL_NAMES[tool.toolchain]} build that declares shared memory but never starts a thread: it runs on one thread`,
       );
     } else {
+      // No evidence how threads start: assume they do, so that no page that cannot run them gets it.
       model = 'sab';
       requires.add('threads');
-      if (!atomics) notes.push('shared memory without atomics: no atomic instruction is used');
+      notes.push(
+        'shared memory and no evidence of how threads start: treated as SAB threads (publish the glue beside the wasm, or declare the model)',
+      );
     }
+    if (!atomics) notes.push('shared memory without atomics: no atomic instruction is used');
     if (pause)
       notes.push(
         'pause (0xFE 0x04) in a shared-memory build: engines still gate it behind their shared-everything flag',
@@ -133,6 +147,16 @@ export function classify(facts: ModuleFacts): Classification {
   if (facts.targetFeatures) notes.push(...crossCheck(facts.targetFeatures, f, sharedMemory));
   return { model, requires: normalizeCaps(requires), notes: [...new Set(notes)] };
 }
+
+const TOOL_NAMES: Record<Recognition['toolchain'], string> = {
+  emscripten: 'Emscripten',
+  'wasm-bindgen': 'wasm-bindgen',
+  dotnet: '.NET',
+  emnapi: 'emnapi',
+  'napi-wasm': 'napi-wasm',
+  'wasi-libc': 'WASI',
+  unknown: 'shared-memory',
+};
 
 function partialWasiThreads(
   spawn: boolean,

@@ -15,8 +15,10 @@ import { classify } from './classify.js';
 import { InspectError } from './error.js';
 import type { ExternKind } from './facts.js';
 import { readModule } from './sections.js';
+import { type Recognition, recognise } from './toolchain.js';
 
 export { InspectError } from './error.js';
+export type { Recognition, Toolchain } from './toolchain.js';
 
 /** Inputs over this size are refused before decoding. */
 export const MAX_INSPECT_BYTES = 64 * 1024 * 1024;
@@ -31,8 +33,18 @@ export interface InspectReport {
   exports: { name: string; kind: ExternKind }[];
   /** Entries of the `target_features` custom section (e.g. `+atomics`), or null when absent. */
   targetFeatures: string[] | null;
+  /** The toolchain recognised, whether the build starts threads, on what evidence, how sure. */
+  toolchain: Recognition;
   /** Human-readable findings, including every disagreement between target_features and the binary. */
   notes: string[];
+}
+
+export interface InspectOptions {
+  /**
+   * The text of the glue shipped beside the wasm (its `.js`/`.mjs` and worker scripts). Release
+   * builds rename the wasm's imports; the glue still says how the build starts threads.
+   */
+  glue?: readonly string[] | undefined;
 }
 
 /**
@@ -40,18 +52,20 @@ export interface InspectReport {
  * capabilities an engine needs to run it.
  * @throws InspectError on malformed or unsupported input (with the byte offset), or input over 64 MiB.
  */
-export function inspect(bytes: Uint8Array): InspectReport {
+export function inspect(bytes: Uint8Array, options: InspectOptions = {}): InspectReport {
   if (bytes.length > MAX_INSPECT_BYTES) {
     throw new InspectError(`input of ${bytes.length} bytes is over the 64 MiB limit`, MAX_INSPECT_BYTES);
   }
   const facts = readModule(bytes);
-  const { model, requires, notes } = classify(facts);
+  const toolchain = recognise(facts, options.glue);
+  const { model, requires, notes } = classify(facts, toolchain);
   return {
     model,
     requires,
     imports: facts.imports,
     exports: facts.exports,
     targetFeatures: facts.targetFeatures,
+    toolchain,
     notes,
   };
 }

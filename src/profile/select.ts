@@ -4,7 +4,25 @@ import type { Capability, ThreadModel } from './caps.js';
 export interface Selectable {
   name: string;
   requires: readonly Capability[];
+  /**
+   * `optional`: the build runs on one thread when the engine cannot start threads (onnxruntime-web
+   * runs its threaded build single-threaded on pages that are not isolated). Its thread
+   * requirements ({@link THREAD_CAPS}) then do not count against a profile.
+   */
+  threads?: 'optional';
 }
+
+/**
+ * What starting threads needs: a variant with optional threads still runs without them. Shared
+ * memory is not among them: the binary declares it, so the engine must still validate it.
+ */
+export const THREAD_CAPS: readonly Capability[] = [
+  'threads',
+  'workers',
+  'nested-workers',
+  'wasi-threads',
+  'set-threads',
+];
 
 export interface Rejection {
   variant: string;
@@ -17,8 +35,33 @@ export interface Selection<V extends Selectable> {
   chosen: V | null;
   /** True when `chosen` is the module's fallback, served although the profile lacks what it requires. */
   fallback: boolean;
+  /**
+   * Whether the chosen build may start threads here: false for a variant with optional threads on
+   * a profile that lacks what they need (it must run on one thread), true otherwise.
+   */
+  threads: boolean;
   /** Every variant before the chosen one (or every variant) with what it lacked. */
   rejected: Rejection[];
+}
+
+/** The required capabilities a profile lacks, not counting thread ones a variant can do without. */
+export function missingFor(variant: Selectable, have: ReadonlySet<Capability>): Capability[] {
+  const missing = variant.requires.filter((cap) => !have.has(cap));
+  return variant.threads === 'optional' ? missing.filter((cap) => !THREAD_CAPS.includes(cap)) : missing;
+}
+
+/**
+ * The variants a profile can run, in preference order: what a loader may fall back on when the
+ * chosen one fails to download or compile. The same rule as {@link select}, never a second copy.
+ */
+export function acceptable<V extends Selectable>(variants: readonly V[], caps: Iterable<Capability>): V[] {
+  const have = new Set(caps);
+  return variants.filter((v) => missingFor(v, have).length === 0);
+}
+
+/** Whether the chosen variant may start threads on a profile (see {@link Selection.threads}). */
+function threadsAllowed(variant: Selectable, have: ReadonlySet<Capability>): boolean {
+  return variant.threads !== 'optional' || variant.requires.every((cap) => have.has(cap));
 }
 
 /**
@@ -33,15 +76,21 @@ export function select<V extends Selectable>(
   const have = new Set(caps);
   const rejected: Rejection[] = [];
   for (const variant of variants) {
-    const missing = variant.requires.filter((cap) => !have.has(cap));
-    if (missing.length === 0) return { chosen: variant, fallback: false, rejected };
+    const missing = missingFor(variant, have);
+    if (missing.length === 0)
+      return { chosen: variant, fallback: false, threads: threadsAllowed(variant, have), rejected };
     rejected.push({ variant: variant.name, missing });
   }
   const marked = fallback === undefined ? undefined : variants.find((v) => v.name === fallback);
-  return { chosen: marked ?? null, fallback: marked !== undefined, rejected };
+  return {
+    chosen: marked ?? null,
+    fallback: marked !== undefined,
+    threads: marked !== undefined && threadsAllowed(marked, have),
+    rejected,
+  };
 }
 
-/** Preference rank of a thread model when a new variant is placed: the most capable first. */
+/** Preference rank of a thread model when variants are ordered: the most capable first. */
 export const MODEL_RANK: Record<ThreadModel, number> = {
   'shared-everything': 0,
   sab: 1,

@@ -2,7 +2,7 @@ import { probe } from '../detect/index.js';
 import type { Profile } from '../profile/caps.js';
 import { encodeToken } from '../profile/codec.js';
 import type { PolyfillName } from '../profile/polyfills.js';
-import { type Rejection, select } from '../profile/select.js';
+import { acceptable, type Rejection, select } from '../profile/select.js';
 import { explainThreads } from './explain.js';
 import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
 
@@ -15,6 +15,8 @@ export interface RemoteVariant {
   polyfills: PolyfillName[];
   url: string;
   integrity: string;
+  /** `optional`: the build also runs on one thread (see `LoadResult.threads`). */
+  threads?: 'optional';
 }
 
 /** `GET /v1/modules/:name`: cache it and pass it back as `manifest` to load with zero extra round trips. */
@@ -51,6 +53,11 @@ export interface LoadResult {
   rejected: Rejection[];
   /** Variants that were chosen but failed to download, verify or compile, with why. */
   failed: { variant: string; reason: string }[];
+  /**
+   * Whether the build may start threads here. False for a single-threaded build, and for a build
+   * with optional threads on an engine that cannot start them: tell its glue to run on one thread.
+   */
+  threads: boolean;
   /** Why threads were not granted (empty when they were). */
   why: string[];
   polyfills: unknown;
@@ -122,11 +129,9 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
 
   const selection = select(manifest.variants, profile.caps, manifest.fallback);
   rejected = selection.rejected;
-  const have = new Set(profile.caps);
+  const runnable = acceptable(manifest.variants, profile.caps);
   const candidates = manifest.variants.filter(
-    (v) =>
-      (v === selection.chosen || v.requires.every((c) => have.has(c))) &&
-      !failed.some((f) => f.variant === v.name),
+    (v) => (v === selection.chosen || runnable.includes(v)) && !failed.some((f) => f.variant === v.name),
   );
   for (const variant of candidates) {
     try {
@@ -179,7 +184,8 @@ async function finish(
       );
     }
   }
-  return { ...got, instance, why: explainThreads(got.profile), polyfills };
+  const threads = got.variant.model !== 'single' && select([got.variant], got.profile.caps).threads;
+  return { ...got, instance, threads, why: explainThreads(got.profile), polyfills };
 }
 
 // Set by scripts/build.mjs for the browser bundle (/v1/sdk.js), so that bundle never carries the

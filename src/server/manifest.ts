@@ -21,6 +21,8 @@ export interface Variant {
   blob: string;
   size: number;
   polyfills: PolyfillName[];
+  /** `optional`: the build also runs on one thread, and is chosen for profiles without threads too. */
+  threads?: 'optional';
   /** Precompressed copies stored beside the blob, each with its own size and hash (checked before it is served). */
   encodings?: { br?: EncodedCopy; gzip?: EncodedCopy };
 }
@@ -35,6 +37,8 @@ export interface ModuleEntry {
   version: string;
   /** A variant served even when the profile lacks what it requires (otherwise: 406). */
   fallback?: string;
+  /** A declared preference order (variant names); the rest follow by the automatic rule (profile/order.ts). */
+  order?: string[];
   variants: Variant[];
 }
 
@@ -103,6 +107,15 @@ function validateModule(entry: unknown, at: string): void {
     need(!names.has(v.name), `${vat}.name`, 'duplicates an earlier variant');
     names.add(v.name);
   });
+  if (entry.order !== undefined) {
+    need(
+      Array.isArray(entry.order) &&
+        entry.order.every((n) => typeof n === 'string' && names.has(n)) &&
+        new Set(entry.order).size === entry.order.length,
+      `${at}.order`,
+      'must list some of its variants, each once',
+    );
+  }
   if (entry.fallback !== undefined) {
     need(
       typeof entry.fallback === 'string' && names.has(entry.fallback),
@@ -135,6 +148,11 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
     Array.isArray(v.polyfills) && v.polyfills.every((p) => typeof p === 'string' && isPolyfill(p)),
     `${at}.polyfills`,
     'must be an array of known polyfill names',
+  );
+  need(
+    v.threads === undefined || v.threads === 'optional',
+    `${at}.threads`,
+    'must be "optional" when present',
   );
   if (v.encodings !== undefined) {
     need(isObject(v.encodings), `${at}.encodings`, 'must be an object mapping br/gzip to copies');
