@@ -2,12 +2,15 @@ import type { Hono } from 'hono';
 import { InspectError } from '../../inspect/index.js';
 import type { AppContext } from '../app.js';
 import { clientKey } from '../auth-limit.js';
+import { DeclarationError, parseDeclaration } from '../declaration.js';
 import { timingSafeEqual } from '../digest.js';
 import { ApiError } from '../errors.js';
 import { PublishError, publish } from '../publish.js';
 import { nameParam } from './params.js';
 
 const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
+/** Query parameters that declare what inspection cannot see (declaration.ts). */
+const DECLARED = ['requires', 'model', 'threads', 'polyfills'] as const;
 
 export function publishRoutes(app: Hono, ctx: AppContext): void {
   app.put('/v1/modules/:name/variants/:variant', async (c) => {
@@ -38,20 +41,48 @@ export function publishRoutes(app: Hono, ctx: AppContext): void {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.length === 0) throw new ApiError(400, 'the body must be a WebAssembly binary');
     try {
+      const query = c.req.query();
+      const declaration = parseDeclaration(
+        Object.fromEntries(DECLARED.filter((k) => query[k] !== undefined).map((k) => [k, query[k]])),
+      );
+      const fallback = query.fallback;
+      if (fallback !== undefined && fallback !== 'true')
+        throw new DeclarationError('fallback', 'must be true (it marks this variant as the fallback)');
       const result = await publish(
         ctx.store,
-        { module, variant, bytes, ...(version ? { version } : {}) },
+        {
+          module,
+          variant,
+          bytes,
+          declaration,
+          ...(version ? { version } : {}),
+          ...(fallback ? { fallback: true } : {}),
+          ...(query.order !== undefined ? { order: query.order.split(',') } : {}),
+        },
         ctx.options.encoders,
       );
       ctx.catalog.invalidate();
+      const { ordering, report } = result;
       return c.json(
-        { module, version: result.entry.version, variant: result.variant, notes: result.report.notes },
+        {
+          module,
+          version: result.entry.version,
+          variant: result.variant,
+          toolchain: report.toolchain,
+          notes: report.notes,
+          order: {
+            variants: ordering.variants.map((v) => v.name),
+            reasons: ordering.reasons,
+            hidden: ordering.hidden,
+          },
+        },
         201,
       );
     } catch (err) {
       if (err instanceof InspectError)
         throw new ApiError(400, `not a valid WebAssembly binary: ${err.message}`, { code: 'bad_wasm' });
       if (err instanceof PublishError) throw new ApiError(400, err.message, { code: 'too_many_variants' });
+      if (err instanceof DeclarationError) throw new ApiError(400, err.message, { code: 'bad_declaration' });
       throw err;
     }
   });

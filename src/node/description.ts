@@ -1,0 +1,254 @@
+/**
+ * What `weft publish <dir>` publishes from a folder: the `weft.json` description file when there is
+ * one, otherwise what the folder's layout says (one build per subfolder, or one per `.wasm` file with
+ * its glue beside it). Every path stays inside the folder, no symlink is followed, no file is over
+ * the limit, and an unknown or contradictory field is an error that names it: bad input publishes
+ * nothing.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { MAX_INSPECT_BYTES } from '../inspect/index.js';
+import { DeclarationError, parseDeclaration } from '../server/declaration.js';
+import { NAME } from '../server/manifest.js';
+import type { PublishSetInput, VariantInput } from '../server/publish.js';
+
+export const DESCRIPTION_FILE = 'weft.json';
+/** Glue and worker scripts are read for evidence: large enough for any real glue, bounded for safety. */
+const MAX_GLUE_BYTES = 16 * 1024 * 1024;
+const GLUE_EXT = new Set(['.js', '.mjs', '.cjs']);
+
+/** A folder as it will be published, and how it was grouped (for the publisher to check). */
+export interface FolderPlan extends PublishSetInput {
+  /** One line per variant: which files it took and why. */
+  grouping: string[];
+}
+
+const MODULE_KEYS = new Set(['module', 'version', 'fallback', 'order', 'variants']);
+const VARIANT_KEYS = new Set([
+  'name',
+  'file',
+  'glue',
+  'requires',
+  'model',
+  'threads',
+  'polyfills',
+  // Written by the demo's build script: checked when present, so a stale description is caught.
+  'sha256',
+  'bytes',
+  'source',
+]);
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Reads a folder into a publish plan; `module` defaults to the description's, then the folder's name. */
+export function planFolder(dir: string, module?: string): FolderPlan {
+  const root = realpathSync(dir);
+  const described = readDescription(root);
+  const plan = described ? fromDescription(root, described) : fromLayout(root);
+  const name = module ?? plan.module ?? basename(root);
+  if (!NAME.test(name)) throw new DeclarationError('module', 'must match [a-z0-9][a-z0-9._-]{0,63}');
+  return { ...plan, module: name };
+}
+
+function readDescription(root: string): Json | undefined {
+  const path = join(root, DESCRIPTION_FILE);
+  try {
+    lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readInside(root, DESCRIPTION_FILE, 1024 * 1024, DESCRIPTION_FILE).toString('utf8'));
+  } catch (err) {
+    if (err instanceof DeclarationError) throw err;
+    throw new DeclarationError(DESCRIPTION_FILE, 'is not valid JSON');
+  }
+  if (!isObject(data)) throw new DeclarationError(DESCRIPTION_FILE, 'must be an object');
+  return data;
+}
+
+type Planned = Omit<FolderPlan, 'module'> & { module?: string };
+
+function fromDescription(root: string, data: Json): Planned {
+  for (const key of Object.keys(data))
+    if (!MODULE_KEYS.has(key)) throw new DeclarationError(safeField(key), 'is not a known field');
+  if (!Array.isArray(data.variants) || data.variants.length === 0)
+    throw new DeclarationError('variants', 'must be a non-empty array');
+  const strings = (v: unknown, field: string) => {
+    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
+      throw new DeclarationError(field, 'must be an array of strings');
+    return v as string[];
+  };
+  const variants: VariantInput[] = [];
+  const grouping: string[] = [];
+  data.variants.forEach((raw: unknown, i: number) => {
+    const at = `variants[${i}]`;
+    if (!isObject(raw)) throw new DeclarationError(at, 'must be an object');
+    for (const key of Object.keys(raw))
+      if (!VARIANT_KEYS.has(key))
+        throw new DeclarationError(`${at}.${safeField(key)}`, 'is not a known field');
+    if (typeof raw.name !== 'string' || !NAME.test(raw.name))
+      throw new DeclarationError(`${at}.name`, 'must match [a-z0-9][a-z0-9._-]{0,63}');
+    if (typeof raw.file !== 'string')
+      throw new DeclarationError(`${at}.file`, 'must be a path inside the folder');
+    const bytes = new Uint8Array(readInside(root, raw.file, MAX_INSPECT_BYTES, `${at}.file`));
+    if (raw.bytes !== undefined && raw.bytes !== bytes.length)
+      throw new DeclarationError(`${at}.bytes`, 'does not match the file (a stale description?)');
+    if (raw.sha256 !== undefined) checkSha256(raw.sha256, bytes, `${at}.sha256`);
+    const gluePaths =
+      raw.glue === undefined
+        ? []
+        : typeof raw.glue === 'string'
+          ? [raw.glue]
+          : strings(raw.glue, `${at}.glue`);
+    const glue = gluePaths.map((p, j) =>
+      readInside(root, p, MAX_GLUE_BYTES, `${at}.glue[${j}]`).toString('utf8'),
+    );
+    const { name, file, glue: _g, sha256: _s, bytes: _b, source: _src, ...declared } = raw;
+    variants.push({ variant: name, bytes, glue, declaration: parseDeclaration(declared, at) });
+    grouping.push(
+      `${name}: ${file}${gluePaths.length ? ` with glue ${gluePaths.join(', ')}` : ''} (as ${DESCRIPTION_FILE} says)`,
+    );
+  });
+  const out: Planned = { variants, grouping };
+  if (data.module !== undefined) {
+    if (typeof data.module !== 'string') throw new DeclarationError('module', 'must be a string');
+    out.module = data.module;
+  }
+  if (data.version !== undefined) {
+    if (typeof data.version !== 'string' || !/^[0-9A-Za-z.+-]{1,64}$/.test(data.version))
+      throw new DeclarationError('version', 'must be 1 to 64 of [0-9A-Za-z.+-]');
+    out.version = data.version;
+  }
+  if (data.fallback !== undefined) {
+    if (typeof data.fallback !== 'string' || !variants.some((v) => v.variant === data.fallback))
+      throw new DeclarationError('fallback', 'must name one of the variants');
+    out.fallback = data.fallback;
+  }
+  if (data.order !== undefined) out.order = strings(data.order, 'order');
+  return out;
+}
+
+/**
+ * Without a description: one build per subfolder (an output folder per `emcc` run, named by its
+ * flavour), else one per `.wasm` file, its glue found by name beside it (`app.wasm` → `app.js`,
+ * `app.mjs`, `app.worker.js`; wasm-bindgen's `x_bg.wasm` → `x.js`).
+ */
+function fromLayout(root: string): Planned {
+  const entries = readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const wasmHere = entries.filter((e) => e.isFile() && e.name.endsWith('.wasm'));
+  const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+  const variants: VariantInput[] = [];
+  const grouping: string[] = [];
+  if (wasmHere.length === 0 && subdirs.length > 0) {
+    for (const d of subdirs) {
+      const files = readdirSync(join(root, d.name)).sort();
+      const wasm = files.filter((f) => f.endsWith('.wasm'));
+      if (wasm.length === 0) continue;
+      if (wasm.length > 1)
+        throw new DeclarationError(
+          `${safeField(d.name)}/`,
+          `holds ${wasm.length} wasm files and nothing says which one is the build: describe it in ${DESCRIPTION_FILE}`,
+        );
+      const glueFiles = files.filter((f) => GLUE_EXT.has(extname(f)));
+      variants.push(
+        variantOf(
+          root,
+          d.name,
+          `${d.name}/${wasm[0]}`,
+          glueFiles.map((g) => `${d.name}/${g}`),
+        ),
+      );
+      grouping.push(
+        `${d.name}: ${d.name}/${wasm[0]}${glueFiles.length ? ` with glue ${glueFiles.join(', ')}` : ''} (one build per subfolder)`,
+      );
+    }
+  } else {
+    for (const w of wasmHere) {
+      const stem = stemOf(w.name);
+      const glueFiles = glueBeside(root, w.name);
+      variants.push(variantOf(root, stem, w.name, glueFiles));
+      grouping.push(
+        `${stem}: ${w.name}${glueFiles.length ? ` with glue ${glueFiles.join(', ')}` : ''} (files named alike)`,
+      );
+    }
+  }
+  if (variants.length === 0) throw new DeclarationError('(folder)', 'holds no .wasm file');
+  return { variants, grouping };
+}
+
+/** A variant's name from its wasm file: `app.wasm` → `app`; wasm-bindgen's `x_bg.wasm` → `x`. */
+export const stemOf = (wasmFile: string): string => basename(wasmFile, '.wasm').replace(/_bg$/, '');
+
+/** The glue files named like a wasm file in its folder: `app.js`, `app.mjs`, `app.worker.js`, ... */
+export function glueBeside(dir: string, wasmFile: string): string[] {
+  const stem = stemOf(wasmFile);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && GLUE_EXT.has(extname(e.name)))
+    .map((e) => e.name)
+    .filter((f) => [stem, `${stem}.worker`].includes(f.slice(0, -extname(f).length)))
+    .sort();
+}
+
+/** One `.wasm` file given on the command line, with its glue found beside it. */
+export function planFile(path: string): { input: VariantInput; grouping: string } {
+  const dir = realpathSync(dirname(path));
+  const name = basename(path);
+  const glue = glueBeside(dir, name);
+  return {
+    input: variantOf(dir, stemOf(name), name, glue),
+    grouping: `${stemOf(name)}: ${name}${glue.length ? ` with glue ${glue.join(', ')}` : ''} (files named alike)`,
+  };
+}
+
+function variantOf(root: string, name: string, file: string, glue: string[]): VariantInput {
+  if (!NAME.test(name))
+    throw new DeclarationError(
+      safeField(name),
+      `is not a valid variant name: rename it or describe it in ${DESCRIPTION_FILE}`,
+    );
+  return {
+    variant: name,
+    bytes: new Uint8Array(readInside(root, file, MAX_INSPECT_BYTES, file)),
+    glue: glue.map((g) => readInside(root, g, MAX_GLUE_BYTES, g).toString('utf8')),
+  };
+}
+
+/** Reads a file named relative to the folder: never outside it, never through a symlink, never over `max`. */
+function readInside(root: string, path: string, max: number, field: string): Buffer {
+  const rel = normalize(path);
+  if (isAbsolute(path) || rel === '..' || rel.startsWith(`..${sep}`) || path.includes('\0'))
+    throw new DeclarationError(field, 'must be a path inside the folder');
+  const full = join(root, rel);
+  if (relative(root, full).startsWith('..'))
+    throw new DeclarationError(field, 'must be a path inside the folder');
+  let info: ReturnType<typeof lstatSync>;
+  try {
+    info = lstatSync(full);
+  } catch {
+    throw new DeclarationError(field, 'names a file that does not exist');
+  }
+  // Any symlink on the way (the file or a folder above it) could lead outside: refused.
+  if (info.isSymbolicLink() || realpathSync(full) !== full)
+    throw new DeclarationError(field, 'is a symlink (or inside one): publish real files');
+  if (!info.isFile()) throw new DeclarationError(field, 'is not a regular file');
+  if (info.size > max) throw new DeclarationError(field, `is over the ${max}-byte limit`);
+  return readFileSync(full);
+}
+
+function checkSha256(expected: unknown, bytes: Uint8Array, field: string): void {
+  if (typeof expected !== 'string' || !/^[0-9a-f]{64}$/.test(expected))
+    throw new DeclarationError(field, 'must be 64 lowercase hex');
+  // node:crypto here: this file is the Node CLI's, and the check is synchronous.
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== expected)
+    throw new DeclarationError(field, 'does not match the file (a stale description?)');
+}
+
+/** Field names from the input are shown only when they are plain words. */
+function safeField(key: string): string {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(key) ? key : '(a field)';
+}
