@@ -54,6 +54,7 @@ function choose(ctx: AppContext, name: string, entry: ModuleEntry, profile: Requ
   return {
     chosen: result.chosen,
     fallback: result.fallback,
+    threads: result.threads && result.chosen.model !== 'single',
     rejected: result.rejected,
     profile: profileReport,
   };
@@ -93,7 +94,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
   const resolve = async (c: Context) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const profile = requestProfile(c);
-    const { chosen, fallback, rejected, profile: report } = choose(ctx, name, entry, profile);
+    const { chosen, fallback, threads, rejected, profile: report } = choose(ctx, name, entry, profile);
     const v = describeVariant(c, chosen);
     for (const [k, value] of Object.entries(negotiationHeaders(profile))) c.header(k, value);
     c.header('Cache-Control', NEGOTIATED_CACHE);
@@ -108,6 +109,10 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       size: v.size,
       requires: v.requires,
       polyfills: v.polyfills,
+      // Whether the build may start threads here: false for an optional-threads build on a
+      // profile that cannot run them (its glue must stay on one thread), and for single builds.
+      threads,
+      ...(v.threads ? { optionalThreads: true } : {}),
       fallback,
       rejected,
       profile: { ...report, canonical: formatCapsList(profile.caps) },
