@@ -1,5 +1,5 @@
 // Assembles the demo module's four variants from fixtures/demo/src/*.wat into
-// fixtures/demo/<variant>.wasm and writes fixtures/demo/variants.json.
+// fixtures/demo/<variant>.wasm and writes fixtures/demo/weft.json.
 //
 //   node scripts/build-fixtures.mjs [--out <dir>]    (npm run build:fixtures)
 //
@@ -55,7 +55,7 @@ function assembleBinaryen(file, wat, names) {
   }
 }
 
-/** Builds every variant into `out` and returns the manifest it wrote as variants.json. */
+/** Builds every variant into `out` and returns the manifest it wrote as weft.json. */
 export async function buildFixtures(out = DEMO) {
   await mkdir(out, { recursive: true });
   const variants = [];
@@ -77,7 +77,7 @@ export async function buildFixtures(out = DEMO) {
     });
   }
   const manifest = { module: 'demo', variants };
-  await writeFile(join(out, 'variants.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(out, 'weft.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 

@@ -140,7 +140,10 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     const dir = tempStore();
     const { code, out } = await runCli(['publish', DEMO, '--store', dir, '--module', 'demo']);
     expect(code).toBe(0);
-    expect(out).toMatch(/demo\/sab: sab sha256-[0-9a-f]{64}/);
+    // The folder's weft.json says which file is which variant, and its glue is read as evidence.
+    expect(out).toMatch(/^ {2}sab: sab\.wasm with glue glue\/sab\.js \(as weft\.json says\)$/m);
+    expect(out).toMatch(/^demo\/sab: sab requires \[shared-memory threads\] sha256-[0-9a-f]{64}$/m);
+    expect(out).toMatch(/^order: set > sab > wasi-threads > single$/m);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
       modules: { demo: { variants: { name: string; blob: string }[] } };
     };

@@ -28,7 +28,7 @@ interface Variant {
   source: string;
 }
 const manifest: { module: string; variants: Variant[] } = JSON.parse(
-  await readFile(join(DEMO, 'variants.json'), 'utf8'),
+  await readFile(join(DEMO, 'weft.json'), 'utf8'),
 );
 const wasm = async (name: string) => new Uint8Array(await readFile(join(DEMO, `${name}.wasm`)));
 
@@ -40,7 +40,7 @@ describe('the demo build', () => {
       for (const { file } of manifest.variants) {
         expect(await readFile(join(out, file)), file).toEqual(await readFile(join(DEMO, file)));
       }
-      expect(JSON.parse(await readFile(join(out, 'variants.json'), 'utf8'))).toEqual(manifest);
+      expect(JSON.parse(await readFile(join(out, 'weft.json'), 'utf8'))).toEqual(manifest);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

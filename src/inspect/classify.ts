@@ -123,7 +123,7 @@ export function classify(facts: ModuleFacts, tool: Recognition): Classification 
     } else if (tool.threads === 'never') {
       model = 'single';
       notes.push(
-        tool.toolchain === 'wasi-libc'
+        tool.toolchain === 'wasi'
           ? 'threads-ready WASI build that never spawns: shared memory and wasi_snapshot_preview1 imports but no wasi.thread-spawn, so it runs on one thread'
           : `a ${TOOL_NAMES[tool.toolchain]} build that declares shared memory but never starts a thread: it runs on one thread`,
       );
@@ -154,7 +154,7 @@ const TOOL_NAMES: Record<Recognition['toolchain'], string> = {
   dotnet: '.NET',
   emnapi: 'emnapi',
   'napi-wasm': 'napi-wasm',
-  'wasi-libc': 'WASI',
+  wasi: 'WASI',
   unknown: 'shared-memory',
 };
 

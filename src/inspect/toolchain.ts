@@ -13,7 +13,7 @@ export type Toolchain =
   | 'dotnet'
   | 'emnapi'
   | 'napi-wasm'
-  | 'wasi-libc'
+  | 'wasi'
   | 'unknown';
 
 /**
@@ -141,7 +141,7 @@ export function recognise(facts: ModuleFacts, glue: readonly string[] = []): Rec
 
   if (wasi) {
     if (!spawn) evidence.push('WASI: imports wasi_snapshot_preview1 and nothing of a JS toolchain');
-    return found('wasi-libc', spawn ? 'spawns' : 'never', 'medium');
+    return found('wasi', spawn ? 'spawns' : 'never', 'medium');
   }
   if (glueSays(GLUE.worker, 'glue that starts Workers')) return found('unknown', 'spawns', 'medium');
   return found('unknown', 'unknown', 'low');
