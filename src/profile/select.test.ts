@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, type Capability } from './caps.js';
-import { select } from './select.js';
+import { acceptable, missingFor, type Selectable, select, THREAD_CAPS } from './select.js';
 
 const demo = [
   { name: 'set', requires: ['set-types', 'set-gc-atomics', 'set-threads'] as Capability[] },
@@ -72,6 +72,127 @@ describe('select', () => {
         for (const v of vs.slice(0, i)) expect(v.requires.some((c) => !caps.includes(c))).toBe(true);
         if (chosen) expect(chosen.requires.every((c) => caps.includes(c))).toBe(true);
         expect(rejected).toHaveLength(i);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** onnxruntime-web's shape: a threaded SIMD build that runs on one thread where threads cannot start. */
+const ort: Selectable[] = [
+  {
+    name: 'threaded-simd',
+    requires: ['shared-memory', 'threads', 'workers', 'simd'],
+    threads: 'optional',
+  },
+  { name: 'simd', requires: ['simd'] },
+  { name: 'plain', requires: [] },
+];
+
+describe('select with optional threads', () => {
+  it('serves an optional-threads build to an isolated page and lets it start threads', () => {
+    const result = select(ort, ['shared-memory', 'threads', 'workers', 'simd']);
+    expect(result).toMatchObject({ chosen: { name: 'threaded-simd' }, threads: true, fallback: false });
+  });
+
+  it('serves an optional-threads build to a page without threads, and says it must stay on one thread', () => {
+    const result = select(ort, ['shared-memory', 'simd']);
+    expect(result).toMatchObject({ chosen: { name: 'threaded-simd' }, threads: false, rejected: [] });
+  });
+
+  it('does not let threads start when only some of the thread capabilities are there', () => {
+    expect(select(ort, ['shared-memory', 'threads', 'simd']).threads).toBe(false);
+  });
+
+  it('still requires shared memory of an optional-threads build: the binary declares it', () => {
+    const result = select(ort, ['threads', 'workers', 'simd']);
+    expect(result.chosen?.name).toBe('simd');
+    expect(result.rejected).toEqual([{ variant: 'threaded-simd', missing: ['shared-memory'] }]);
+  });
+
+  it('reports what an optional-threads build lacked without its thread capabilities', () => {
+    expect(select(ort, []).rejected).toEqual([
+      { variant: 'threaded-simd', missing: ['shared-memory', 'simd'] },
+      { variant: 'simd', missing: ['simd'] },
+    ]);
+  });
+
+  it('lets a build without optional threads start threads whenever it is chosen', () => {
+    const result = select(demo, ['shared-memory', 'threads']);
+    expect(result).toMatchObject({ chosen: { name: 'sab' }, threads: true });
+  });
+
+  it('says a fallback with optional threads must stay on one thread where the profile lacks them', () => {
+    const threadedOnly = [ort[0]!];
+    expect(select(threadedOnly, [], 'threaded-simd')).toMatchObject({
+      chosen: { name: 'threaded-simd' },
+      fallback: true,
+      threads: false,
+    });
+    expect(select(threadedOnly, [])).toMatchObject({ chosen: null, fallback: false, threads: false });
+  });
+
+  it('counts as thread capabilities what starting threads needs, and not shared memory', () => {
+    expect([...THREAD_CAPS].sort()).toEqual(
+      ['nested-workers', 'set-threads', 'threads', 'wasi-threads', 'workers'].sort(),
+    );
+    expect(THREAD_CAPS).not.toContain('shared-memory');
+  });
+
+  it('lists missing capabilities in the variant order, leaving out thread ones only when threads are optional', () => {
+    const have = new Set<Capability>(['simd']);
+    expect(missingFor(ort[0]!, have)).toEqual(['shared-memory']);
+    const required = { ...ort[0]!, threads: undefined };
+    expect(missingFor(required, have)).toEqual(['shared-memory', 'threads', 'workers']);
+  });
+});
+
+describe('acceptable', () => {
+  it('lists every build a profile can run, in preference order: what a loader falls back on', () => {
+    expect(acceptable(ort, ['shared-memory', 'threads', 'workers', 'simd']).map((v) => v.name)).toEqual([
+      'threaded-simd',
+      'simd',
+      'plain',
+    ]);
+    expect(acceptable(ort, ['shared-memory', 'simd']).map((v) => v.name)).toEqual([
+      'threaded-simd',
+      'simd',
+      'plain',
+    ]);
+    expect(acceptable(ort, ['simd']).map((v) => v.name)).toEqual(['simd', 'plain']);
+    expect(acceptable(demo, ['shared-memory', 'wasi-threads']).map((v) => v.name)).toEqual([
+      'wasi-threads',
+      'single',
+    ]);
+  });
+
+  it('lists nothing when no build fits, even where the module marks a fallback', () => {
+    expect(acceptable(demo.slice(0, 2), ['simd'])).toEqual([]);
+  });
+
+  it('agrees with select: the first acceptable build is the chosen one, the rejected ones are not acceptable (property)', () => {
+    const variants = fc
+      .array(
+        fc.record(
+          {
+            requires: fc.subarray([...CAPABILITIES.slice(0, 8), 'simd', 'bulk-memory'] as Capability[]),
+            threads: fc.constant('optional' as const),
+          },
+          { requiredKeys: ['requires'] },
+        ),
+        { maxLength: 8 },
+      )
+      .map((vs): Selectable[] => vs.map((v, i) => ({ name: `v${i}`, ...v })));
+    const profile = fc.subarray([...CAPABILITIES.slice(0, 8), 'simd', 'bulk-memory'] as Capability[]);
+    fc.assert(
+      fc.property(variants, profile, (vs, caps) => {
+        const ok = acceptable(vs, caps);
+        const { chosen, rejected, threads } = select(vs, caps);
+        expect(chosen).toBe(ok[0] ?? null);
+        for (const r of rejected) expect(ok.map((v) => v.name)).not.toContain(r.variant);
+        expect(ok).toEqual(vs.filter((v) => missingFor(v, new Set(caps)).length === 0));
+        // Threads may start exactly when the chosen build has everything it requires.
+        if (chosen) expect(threads).toBe(chosen.requires.every((c) => caps.includes(c)));
       }),
       { numRuns: 500 },
     );
