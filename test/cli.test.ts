@@ -141,7 +141,7 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     const { code, out } = await runCli(['publish', DEMO, '--store', dir, '--module', 'demo']);
     expect(code).toBe(0);
     // The folder's weft.json says which file is which variant, and its glue is read as evidence.
-    expect(out).toMatch(/^ {2}sab: sab\.wasm with glue glue\/sab\.js \(as weft\.json says\)$/m);
+    expect(out).toMatch(/^ {2}sab: sab\.wasm with 1 more file\(s\): glue\/sab\.js \(as weft\.json says\)$/m);
     expect(out).toMatch(/^demo\/sab: sab requires \[shared-memory threads\] sha256-[0-9a-f]{64}$/m);
     expect(out).toMatch(/^order: set > sab > wasi-threads > single$/m);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {

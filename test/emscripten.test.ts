@@ -66,7 +66,9 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
     afterAll(() => world?.server.close());
 
     it('groups the folders, orders pthreads > simd > plain and says why', async () => {
-      expect(world.printed).toMatch(/^ {2}pthreads: pthreads\/app\.wasm with glue app\.js, app\.worker\.js/m);
+      expect(world.printed).toMatch(
+        /^ {2}pthreads: pthreads\/app\.wasm with 2 more file\(s\): app\.js, app\.worker\.js \(one build per subfolder\)$/m,
+      );
       expect(world.printed).toMatch(/^order: pthreads > simd > plain$/m);
       expect(world.printed).toMatch(
         /simd before plain: it requires everything plain requires and more \(simd\)/,
@@ -99,67 +101,72 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
   });
 });
 
-describeWith('Debian Emscripten and Chromium', bothOrNull(), `${EMCC_INSTALL}; ${CHROMIUM_INSTALL}`, ([builds]) => {
-  let world: Published;
-  let browser: Browser;
-  let pages: Awaited<ReturnType<typeof startPageServer>>;
-  const profiles: Record<string, { caps: string[] }> = {};
-  beforeAll(async () => {
-    world = await publishBuilds(builds);
-    browser = await launchChromium();
-    // The page is on another origin than weft; it probes with weft's own /v1/probe.js.
-    pages = await startPageServer({
-      '/probe.html': {
-        type: 'text/html',
-        body: `<!doctype html><script type="module">
+describeWith(
+  'Debian Emscripten and Chromium',
+  bothOrNull(),
+  `${EMCC_INSTALL}; ${CHROMIUM_INSTALL}`,
+  ([builds]) => {
+    let world: Published;
+    let browser: Browser;
+    let pages: Awaited<ReturnType<typeof startPageServer>>;
+    const profiles: Record<string, { caps: string[] }> = {};
+    beforeAll(async () => {
+      world = await publishBuilds(builds);
+      browser = await launchChromium();
+      // The page is on another origin than weft; it probes with weft's own /v1/probe.js.
+      pages = await startPageServer({
+        '/probe.html': {
+          type: 'text/html',
+          body: `<!doctype html><script type="module">
           window.profile = import('${world.server.url}/v1/probe.js').then((m) => m.probe());
         </script>`,
-      },
+        },
+      });
+      for (const kind of ['isolated', 'plain']) {
+        const page = await browser.newPage();
+        await page.goto(`${pages.origin}/${kind}/probe.html`);
+        profiles[kind] = await page.evaluate(
+          () => (window as unknown as { profile: Promise<{ caps: string[] }> }).profile,
+        );
+        await page.close();
+      }
     });
-    for (const kind of ['isolated', 'plain']) {
-      const page = await browser.newPage();
-      await page.goto(`${pages.origin}/${kind}/probe.html`);
-      profiles[kind] = await page.evaluate(
-        () => (window as unknown as { profile: Promise<{ caps: string[] }> }).profile,
-      );
-      await page.close();
-    }
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await world?.server.close();
-  });
-  const at = (module: string, caps: readonly string[]) => resolve(world.server, module, caps);
-
-  it('gives an isolated page the pthreads build', async () => {
-    expect(profiles.isolated!.caps).toContain('threads');
-    expect(await at('app', profiles.isolated!.caps)).toMatchObject({ variant: 'pthreads', threads: true });
-  });
-
-  it('gives a page that is not isolated the SIMD build', async () => {
-    expect(profiles.plain!.caps).not.toContain('threads');
-    expect(await at('app', profiles.plain!.caps)).toMatchObject({ variant: 'simd', threads: false });
-  });
-
-  it('gives an engine without SIMD the plain build', async () => {
-    const noSimd = profiles.plain!.caps.filter((c) => c !== 'simd' && c !== 'relaxed-simd');
-    expect(await at('app', noSimd)).toMatchObject({ variant: 'plain', threads: false });
-  });
-
-  it('serves an optional-threads build to a page that is not isolated, saying it may not start threads', async () => {
-    expect(await at('app-opt', profiles.plain!.caps)).toMatchObject({
-      variant: 'pthreads',
-      model: 'sab',
-      threads: false,
-      optionalThreads: true,
+    afterAll(async () => {
+      await browser?.close();
+      await pages?.close();
+      await world?.server.close();
     });
-    expect(await at('app-opt', profiles.isolated!.caps)).toMatchObject({
-      variant: 'pthreads',
-      threads: true,
+    const at = (module: string, caps: readonly string[]) => resolve(world.server, module, caps);
+
+    it('gives an isolated page the pthreads build', async () => {
+      expect(profiles.isolated!.caps).toContain('threads');
+      expect(await at('app', profiles.isolated!.caps)).toMatchObject({ variant: 'pthreads', threads: true });
     });
-  });
-});
+
+    it('gives a page that is not isolated the SIMD build', async () => {
+      expect(profiles.plain!.caps).not.toContain('threads');
+      expect(await at('app', profiles.plain!.caps)).toMatchObject({ variant: 'simd', threads: false });
+    });
+
+    it('gives an engine without SIMD the plain build', async () => {
+      const noSimd = profiles.plain!.caps.filter((c) => c !== 'simd' && c !== 'relaxed-simd');
+      expect(await at('app', noSimd)).toMatchObject({ variant: 'plain', threads: false });
+    });
+
+    it('serves an optional-threads build to a page that is not isolated, saying it may not start threads', async () => {
+      expect(await at('app-opt', profiles.plain!.caps)).toMatchObject({
+        variant: 'pthreads',
+        model: 'sab',
+        threads: false,
+        optionalThreads: true,
+      });
+      expect(await at('app-opt', profiles.isolated!.caps)).toMatchObject({
+        variant: 'pthreads',
+        threads: true,
+      });
+    });
+  },
+);
 
 interface Published {
   store: string;

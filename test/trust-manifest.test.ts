@@ -67,7 +67,7 @@ const BAD: [string, unknown, string][] = [
   ['not JSON', '{"schema":1,', '(root)'],
   ['an array', [], '(root)'],
   ['null', 'null', '(root)'],
-  ['an unknown schema version', { schema: 2, modules: {} }, 'schema'],
+  ['an unknown schema version', { schema: 3, modules: {} }, 'schema'],
   ['the schema as a string', { schema: '1', modules: {} }, 'schema'],
   ['no schema', { modules: {} }, 'schema'],
   ['no modules', { schema: 1 }, 'modules'],

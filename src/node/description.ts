@@ -9,14 +9,17 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { MAX_INSPECT_BYTES } from '../inspect/index.js';
+import { MAX_BUNDLE_FILES } from '../server/bundle.js';
 import { DeclarationError, parseDeclaration } from '../server/declaration.js';
 import { NAME } from '../server/manifest.js';
-import type { PublishSetInput, VariantInput } from '../server/publish.js';
+import type { BundleInput, PublishSetInput, VariantInput } from '../server/publish.js';
 
 export const DESCRIPTION_FILE = 'weft.json';
 /** Glue and worker scripts are read for evidence: large enough for any real glue, bounded for safety. */
 const MAX_GLUE_BYTES = 16 * 1024 * 1024;
 const GLUE_EXT = new Set(['.js', '.mjs', '.cjs']);
+/** A whole build: .NET with its assemblies and ICU data is tens of MB; bounded all the same. */
+const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
 
 /** A folder as it will be published, and how it was grouped (for the publisher to check). */
 export interface FolderPlan extends PublishSetInput {
@@ -29,6 +32,7 @@ const VARIANT_KEYS = new Set([
   'name',
   'file',
   'glue',
+  'folder',
   'requires',
   'model',
   'threads',
@@ -104,13 +108,29 @@ function fromDescription(root: string, data: Json): Planned {
         : typeof raw.glue === 'string'
           ? [raw.glue]
           : strings(raw.glue, `${at}.glue`);
-    const glue = gluePaths.map((p, j) =>
-      readInside(root, p, MAX_GLUE_BYTES, `${at}.glue[${j}]`).toString('utf8'),
-    );
-    const { name, file, glue: _g, sha256: _s, bytes: _b, source: _src, ...declared } = raw;
-    variants.push({ variant: name, bytes, glue, declaration: parseDeclaration(declared, at) });
+    for (const [j, p] of gluePaths.entries()) readInside(root, p, MAX_GLUE_BYTES, `${at}.glue[${j}]`);
+    let bundle: BundleInput | undefined;
+    if (raw.folder !== undefined) {
+      // The whole folder is the build (a .NET _framework, a wasm-bindgen pkg/): `file` is its wasm.
+      if (
+        typeof raw.folder !== 'string' ||
+        !`${raw.file}`.startsWith(`${normalize(raw.folder).replace(/\/$/, '')}/`)
+      )
+        throw new DeclarationError(`${at}.folder`, 'must be a folder holding the file');
+      const folder = normalize(raw.folder).replace(/\/$/, '');
+      bundle = folderBundle(root, folder, raw.file.slice(folder.length + 1));
+    } else if (gluePaths.length) {
+      bundle = filesBundle(root, raw.file, gluePaths, `${at}.glue`);
+    }
+    const { name, file, glue: _g, folder: _f, sha256: _s, bytes: _b, source: _src, ...declared } = raw;
+    variants.push({
+      variant: name,
+      bytes,
+      ...(bundle ? { bundle } : {}),
+      declaration: parseDeclaration(declared, at),
+    });
     grouping.push(
-      `${name}: ${file}${gluePaths.length ? ` with glue ${gluePaths.join(', ')}` : ''} (as ${DESCRIPTION_FILE} says)`,
+      `${name}: ${file} with ${bundle ? describeFiles(bundle) : 'no other file'} (as ${DESCRIPTION_FILE} says)`,
     );
   });
   const out: Planned = { variants, grouping };
@@ -153,27 +173,18 @@ function fromLayout(root: string): Planned {
           `${safeField(d.name)}/`,
           `holds ${wasm.length} wasm files and nothing says which one is the build: describe it in ${DESCRIPTION_FILE}`,
         );
-      const glueFiles = files.filter((f) => GLUE_EXT.has(extname(f)));
-      variants.push(
-        variantOf(
-          root,
-          d.name,
-          `${d.name}/${wasm[0]}`,
-          glueFiles.map((g) => `${d.name}/${g}`),
-        ),
-      );
+      const bundle = folderBundle(root, d.name, wasm[0]!);
+      variants.push(variantOf(root, d.name, `${d.name}/${wasm[0]}`, bundle));
       grouping.push(
-        `${d.name}: ${d.name}/${wasm[0]}${glueFiles.length ? ` with glue ${glueFiles.join(', ')}` : ''} (one build per subfolder)`,
+        `${d.name}: ${d.name}/${wasm[0]} with ${describeFiles(bundle)} (one build per subfolder)`,
       );
     }
   } else {
     for (const w of wasmHere) {
       const stem = stemOf(w.name);
-      const glueFiles = glueBeside(root, w.name);
-      variants.push(variantOf(root, stem, w.name, glueFiles));
-      grouping.push(
-        `${stem}: ${w.name}${glueFiles.length ? ` with glue ${glueFiles.join(', ')}` : ''} (files named alike)`,
-      );
+      const bundle = filesBundle(root, w.name, glueBeside(root, w.name));
+      variants.push(variantOf(root, stem, w.name, bundle));
+      grouping.push(`${stem}: ${w.name} with ${describeFiles(bundle)} (files named alike)`);
     }
   }
   if (variants.length === 0) throw new DeclarationError('(folder)', 'holds no .wasm file');
@@ -197,25 +208,72 @@ export function glueBeside(dir: string, wasmFile: string): string[] {
 export function planFile(path: string): { input: VariantInput; grouping: string } {
   const dir = realpathSync(dirname(path));
   const name = basename(path);
-  const glue = glueBeside(dir, name);
+  const bundle = filesBundle(dir, name, glueBeside(dir, name));
   return {
-    input: variantOf(dir, stemOf(name), name, glue),
-    grouping: `${stemOf(name)}: ${name}${glue.length ? ` with glue ${glue.join(', ')}` : ''} (files named alike)`,
+    input: variantOf(dir, stemOf(name), name, bundle),
+    grouping: `${stemOf(name)}: ${name} with ${describeFiles(bundle)} (files named alike)`,
   };
 }
 
-function variantOf(root: string, name: string, file: string, glue: string[]): VariantInput {
+function variantOf(root: string, name: string, file: string, bundle: BundleInput): VariantInput {
   if (!NAME.test(name))
     throw new DeclarationError(
       safeField(name),
       `is not a valid variant name: rename it or describe it in ${DESCRIPTION_FILE}`,
     );
+  const wasm = bundle.files.find((f) => f.path === bundle.wasmPath);
   return {
     variant: name,
-    bytes: new Uint8Array(readInside(root, file, MAX_INSPECT_BYTES, file)),
-    glue: glue.map((g) => readInside(root, g, MAX_GLUE_BYTES, g).toString('utf8')),
+    bytes: wasm?.bytes ?? new Uint8Array(readInside(root, file, MAX_INSPECT_BYTES, file)),
+    // A wasm with nothing beside it stays a wasm-only variant.
+    ...(bundle.files.length > 1 ? { bundle } : {}),
   };
 }
+
+/** A bundle of every file under `dir` (paths relative to it), `wasm` its build. */
+function folderBundle(root: string, dir: string, wasm: string): BundleInput {
+  const files: BundleInput['files'] = [];
+  let total = 0;
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(root, dir, rel), { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) {
+        walk(path);
+        continue;
+      }
+      if (files.length >= MAX_BUNDLE_FILES)
+        throw new DeclarationError(`${safeField(dir)}/`, `holds over ${MAX_BUNDLE_FILES} files`);
+      const bytes = new Uint8Array(readInside(root, `${dir}/${path}`, MAX_INSPECT_BYTES, `${dir}/${path}`));
+      total += bytes.length;
+      if (total > MAX_BUNDLE_BYTES)
+        throw new DeclarationError(`${safeField(dir)}/`, `holds over ${MAX_BUNDLE_BYTES} bytes`);
+      files.push({ path, bytes });
+    }
+  };
+  walk('');
+  return { wasmPath: wasm, files };
+}
+
+/** A bundle of a wasm and named files beside it or below it (paths relative to the wasm's folder). */
+function filesBundle(root: string, wasm: string, others: string[], field = 'glue'): BundleInput {
+  const base = wasm.includes('/') ? wasm.slice(0, wasm.lastIndexOf('/') + 1) : '';
+  const files = [wasm, ...others].map((p, i) => {
+    if (!p.startsWith(base))
+      throw new DeclarationError(i === 0 ? 'file' : field, 'must be in the folder of the wasm, or below it');
+    return { path: p.slice(base.length), bytes: new Uint8Array(readInside(root, p, MAX_INSPECT_BYTES, p)) };
+  });
+  return { wasmPath: wasm.slice(base.length), files };
+}
+
+const describeFiles = (b: BundleInput) => {
+  const others = b.files.filter((f) => f.path !== b.wasmPath).map((f) => f.path);
+  return others.length
+    ? `${others.length} more file(s): ${others.slice(0, 4).join(', ')}${others.length > 4 ? ', ...' : ''}`
+    : 'no other file';
+};
 
 /** Reads a file named relative to the folder: never outside it, never through a symlink, never over `max`. */
 function readInside(root: string, path: string, max: number, field: string): Buffer {

@@ -8,6 +8,7 @@ import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
 import type { Encoders } from './publish.js';
 import { blobRoutes } from './routes/blobs.js';
+import { bundleRoutes } from './routes/bundles.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { type Assets, scriptRoutes } from './routes/scripts.js';
@@ -121,6 +122,7 @@ export function createApp(options: AppOptions = {}): Hono {
   app.get('/v1/stats', (c) => c.json(ctx.stats.snapshot(), 200, { 'Cache-Control': 'no-store' }));
   moduleRoutes(app, ctx);
   blobRoutes(app, ctx);
+  bundleRoutes(app, ctx);
   scriptRoutes(app, options.assets ?? {});
   publishRoutes(app, ctx);
 

@@ -31,8 +31,13 @@ async function readChecked(
   return bytes;
 }
 
-async function readIdentity(store: Store, cache: BlobCache | undefined, blob: string): Promise<Uint8Array> {
-  const bytes = await readChecked(store, cache, blobKey(blob), blob.slice('sha256-'.length));
+async function readIdentity(
+  store: Store,
+  cache: BlobCache | undefined,
+  blob: string,
+  key = blobKey(blob),
+): Promise<Uint8Array> {
+  const bytes = await readChecked(store, cache, key, blob.slice('sha256-'.length));
   if (bytes === null)
     throw new ApiError(503, 'a blob named by the manifest is missing from the store', {
       headers: { 'Retry-After': '30' },
@@ -63,7 +68,12 @@ async function readCopy(
 }
 
 export interface BlobAnswer {
+  /** The content address `sha256-<hex>` the bytes must hash to (and the ETag). */
   blob: string;
+  /** Where the bytes are stored (default: the wasm blob's key); a bundle's other files live under `files/`. */
+  key?: string;
+  /** Default `application/wasm`. */
+  contentType?: string;
   encodings?: Variant['encodings'];
   cacheControl: string;
   headers?: Record<string, string>;
@@ -78,7 +88,7 @@ export interface BlobAnswer {
 export async function blobResponse(c: Context, store: Store, answer: BlobAnswer): Promise<Response> {
   const etag = `"${answer.blob}"`;
   const headers: Record<string, string> = {
-    'Content-Type': 'application/wasm',
+    'Content-Type': answer.contentType ?? 'application/wasm',
     ETag: etag,
     'Cache-Control': answer.cacheControl,
     'Content-Digest': contentDigestOf(answer.blob),
@@ -107,9 +117,9 @@ export async function blobResponse(c: Context, store: Store, answer: BlobAnswer)
       return send(packed);
     }
     // A failed copy falls back to the full identity body (Range is not mixed with encodings).
-    return send(await readIdentity(store, answer.cache, answer.blob));
+    return send(await readIdentity(store, answer.cache, answer.blob, answer.key));
   }
-  const identity = await readIdentity(store, answer.cache, answer.blob);
+  const identity = await readIdentity(store, answer.cache, answer.blob, answer.key);
   const range = answer.allowRange ? parseRange(c.req.header('Range'), identity.length) : null;
   if (!range) return send(identity);
   headers['Content-Range'] = `bytes ${range[0]}-${range[1]}/${identity.length}`;

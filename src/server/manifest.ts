@@ -4,8 +4,11 @@
  */
 import { type Capability, isCapability, THREAD_MODELS, type ThreadModel } from '../profile/caps.js';
 import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
+import { BUNDLE_ID, BUNDLE_PATH, type Bundle, MAX_BUNDLE_FILES, ROLES } from './bundle.js';
 
-export const SCHEMA = 1;
+/** The schema this version writes. Schema 1 (no bundles) is read and upgraded on the next write. */
+export const SCHEMA = 2;
+const READABLE_SCHEMAS: readonly number[] = [1, 2];
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const BLOB = /^sha256-[0-9a-f]{64}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -23,6 +26,8 @@ export interface Variant {
   polyfills: PolyfillName[];
   /** `optional`: the build also runs on one thread, and is chosen for profiles without threads too. */
   threads?: 'optional';
+  /** The whole build (schema 2): its wasm (the blob above), glue, workers and data, published as one. */
+  bundle?: Bundle;
   /** Precompressed copies stored beside the blob, each with its own size and hash (checked before it is served). */
   encodings?: { br?: EncodedCopy; gzip?: EncodedCopy };
 }
@@ -43,7 +48,7 @@ export interface ModuleEntry {
 }
 
 export interface Manifest {
-  schema: typeof SCHEMA;
+  schema: 1 | 2;
   modules: Record<string, ModuleEntry>;
 }
 
@@ -58,6 +63,12 @@ export class ManifestError extends Error {
 }
 
 export const emptyManifest = (): Manifest => ({ schema: SCHEMA, modules: {} });
+
+/** Schema 1 is schema 2 without bundles: the upgrade is the number, written with the next publish. */
+export function upgrade(manifest: Manifest): Manifest {
+  manifest.schema = SCHEMA;
+  return manifest;
+}
 
 /**
  * A module by name, own entries only: `modules.constructor` would otherwise be `Object` itself
@@ -77,7 +88,11 @@ function need(ok: boolean, field: string, problem: string): asserts ok {
 /** Checks parsed JSON and returns it typed; throws ManifestError naming the first bad field. */
 export function validateManifest(data: unknown): Manifest {
   need(isObject(data), '(root)', 'must be an object');
-  need(data.schema === SCHEMA, 'schema', `must be ${SCHEMA} (this server reads schema ${SCHEMA})`);
+  need(
+    READABLE_SCHEMAS.includes(data.schema as number),
+    'schema',
+    `must be one of ${READABLE_SCHEMAS.join(', ')} (the schemas this server reads)`,
+  );
   need(isObject(data.modules), 'modules', 'must be an object');
   for (const [name, entry] of Object.entries(data.modules)) {
     const at = `modules.${NAME.test(name) ? name : '(name)'}`;
@@ -172,6 +187,46 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
       );
     }
   }
+}
+
+/**
+ * A bundle's record: its files unique and well-named, its entry one of them, and exactly one file
+ * in the `wasm` role, which is the variant's own blob: a glue is never paired with another build's wasm.
+ */
+function validateBundle(b: unknown, blob: string, at: string): void {
+  need(isObject(b), at, 'must be an object { id, entry, files }');
+  need(typeof b.id === 'string' && BUNDLE_ID.test(b.id), `${at}.id`, 'must be 32 lowercase hex');
+  need(
+    Array.isArray(b.files) && b.files.length > 0 && b.files.length <= MAX_BUNDLE_FILES,
+    `${at}.files`,
+    `must be an array of 1 to ${MAX_BUNDLE_FILES} files`,
+  );
+  const paths = new Set<string>();
+  let wasm = 0;
+  b.files.forEach((f: unknown, i: number) => {
+    const fat = `${at}.files[${i}]`;
+    need(isObject(f), fat, 'must be an object { path, role, size, sha256 }');
+    need(
+      typeof f.path === 'string' && f.path.length <= 512 && BUNDLE_PATH.test(f.path),
+      `${fat}.path`,
+      'must be a relative path of plain segments',
+    );
+    need(!paths.has(f.path), `${fat}.path`, 'duplicates an earlier file');
+    paths.add(f.path);
+    need((ROLES as readonly unknown[]).includes(f.role), `${fat}.role`, `must be one of ${ROLES.join(', ')}`);
+    need(
+      Number.isSafeInteger(f.size) && (f.size as number) >= 0,
+      `${fat}.size`,
+      'must be a non-negative integer',
+    );
+    need(typeof f.sha256 === 'string' && HEX64.test(f.sha256), `${fat}.sha256`, 'must be 64 lowercase hex');
+    if (f.role === 'wasm') {
+      wasm++;
+      need(`sha256-${f.sha256}` === blob, `${fat}.sha256`, "must be the variant's blob (its own wasm)");
+    }
+  });
+  need(wasm === 1, `${at}.files`, 'must hold exactly one file in the wasm role');
+  need(typeof b.entry === 'string' && paths.has(b.entry), `${at}.entry`, 'must be one of its files');
 }
 
 /** Parses and validates manifest bytes from a store. */

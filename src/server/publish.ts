@@ -7,6 +7,15 @@ import { type InspectReport, inspect } from '../inspect/index.js';
 import type { ThreadModel } from '../profile/caps.js';
 import { type Ordering, orderVariants } from '../profile/order.js';
 import type { PolyfillName } from '../profile/polyfills.js';
+import {
+  BUNDLE_PATH,
+  type Bundle,
+  bundleId,
+  fileKey,
+  MAX_BUNDLE_FILES,
+  missingReferences,
+  roleOf,
+} from './bundle.js';
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
 import { sha256, toHex } from './digest.js';
 import {
@@ -19,6 +28,7 @@ import {
   moduleOf,
   parseManifest,
   serializeManifest,
+  upgrade,
   type Variant,
   validateManifest,
 } from './manifest.js';
@@ -42,6 +52,19 @@ export interface VariantInput {
   declaration?: VariantDeclaration;
   /** The text of the glue shipped with the wasm (its `.js`/`.mjs`, worker scripts): read for evidence. */
   glue?: string[];
+  /**
+   * The whole build, published with the wasm as one bundle (manifest schema 2): every file under
+   * the path the toolchain wrote, `wasmPath` naming the one whose bytes are `bytes`. Its glue and
+   * worker files are read as evidence when `glue` is not given.
+   */
+  bundle?: BundleInput;
+}
+
+export interface BundleInput {
+  wasmPath: string;
+  /** What a loader imports; default: the glue named like the wasm, else the only glue, else the wasm. */
+  entry?: string;
+  files: { path: string; bytes: Uint8Array }[];
 }
 
 /** Variants of one module published together: inspected and checked first, then one manifest write. */
@@ -136,16 +159,18 @@ async function publishNow(
   const names = input.variants.map((v) => v.variant);
   if (new Set(names).size !== names.length) throw new DeclarationError('variants', 'names a variant twice');
   const planned = input.variants.map((v, i) => {
-    const report = inspect(v.bytes, { glue: v.glue });
-    const declared = v.declaration ?? {};
     const at = input.variants.length > 1 ? `variants[${i}]` : '';
-    return { input: v, report, declared, ...applyDeclaration(report, declared, at) };
+    const bundle = v.bundle ? planBundle(v.bundle, v.bytes, at) : undefined;
+    const report = inspect(v.bytes, { glue: v.glue ?? bundle?.glue.map((g) => g.text) });
+    const declared = v.declaration ?? {};
+    return { input: v, report, declared, bundle, ...applyDeclaration(report, declared, at) };
   });
 
   const published: PublishSetResult['published'] = [];
   for (const p of planned) {
     const blob = `sha256-${toHex(await sha256(p.input.bytes))}`;
     const encodings = await storeBlob(store, blob, p.input.bytes, encoders);
+    const bundle = p.bundle ? await storeBundle(store, p.bundle) : undefined;
     const variant: Variant = {
       name: p.input.variant,
       model: p.model,
@@ -155,12 +180,13 @@ async function publishNow(
       polyfills: p.declared.polyfills ?? defaultPolyfills(p.model),
       ...(p.threads ? { threads: p.threads } : {}),
       ...(Object.keys(encodings).length ? { encodings } : {}),
+      ...(bundle ? { bundle } : {}),
     };
     published.push({ variant, report: p.report });
   }
 
   const current = await guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
-  const manifest: Manifest = current ? parseManifest(current) : emptyManifest();
+  const manifest: Manifest = current ? upgrade(parseManifest(current)) : emptyManifest();
   const entry: ModuleEntry = moduleOf(manifest, input.module) ?? {
     version: input.version ?? '0.0.0',
     variants: [],
@@ -192,6 +218,63 @@ async function publishNow(
   validateManifest(manifest);
   await guard(store.driver, 'put', () => store.put(MANIFEST_KEY, serializeManifest(manifest)));
   return { entry, published, ordering };
+}
+
+interface PlannedBundle {
+  input: BundleInput;
+  entry: string;
+  glue: { path: string; text: string }[];
+}
+
+/**
+ * Checks a bundle before anything is written: plain relative paths, each once, within the limit;
+ * the wasm among them with exactly the variant's bytes; every file its glue names present.
+ */
+function planBundle(input: BundleInput, wasm: Uint8Array, at: string): PlannedBundle {
+  const field = (name: string) => (at ? `${at}.${name}` : name);
+  const paths = input.files.map((f) => f.path);
+  if (paths.length === 0 || paths.length > MAX_BUNDLE_FILES)
+    throw new DeclarationError(field('files'), `must hold 1 to ${MAX_BUNDLE_FILES} files`);
+  const bad = paths.find((p) => !BUNDLE_PATH.test(p) || p.length > 512);
+  if (bad !== undefined)
+    throw new DeclarationError(field('files'), 'holds a path that is not a plain relative path');
+  if (new Set(paths).size !== paths.length) throw new DeclarationError(field('files'), 'names a file twice');
+  const own = input.files.find((f) => f.path === input.wasmPath);
+  if (!own || !sameBytes(own.bytes, wasm))
+    throw new DeclarationError(field('file'), "is not among the bundle's files with the variant's bytes");
+  const glue = input.files
+    .filter((f) => ['glue', 'worker', 'boot'].includes(roleOf(f.path, input.wasmPath)))
+    .map((f) => ({ path: f.path, text: new TextDecoder().decode(f.bytes) }));
+  const missing = missingReferences(input.files, glue);
+  if (missing.length)
+    throw new DeclarationError(
+      field('files'),
+      `the glue loads ${missing.length === 1 ? 'a file' : `${missing.length} files`} the bundle does not hold (${missing.slice(0, 3).map(plain).join(', ')})`,
+    );
+  const stem = input.wasmPath.replace(/(_bg)?\.wasm$/, '');
+  const glueFiles = glue.filter((g) => roleOf(g.path, input.wasmPath) === 'glue').map((g) => g.path);
+  const entry =
+    input.entry ??
+    glueFiles.find((p) => /\.(m|c)?js$/.test(p) && p.replace(/\.(m|c)?js$/, '') === stem) ??
+    (glueFiles.length === 1 ? glueFiles[0] : undefined) ??
+    input.wasmPath;
+  if (!paths.includes(entry)) throw new DeclarationError(field('entry'), "must be one of the bundle's files");
+  return { input, entry, glue };
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+const plain = (path: string) => (/^[A-Za-z0-9._/-]{1,80}$/.test(path) ? path : '(a file)');
+
+/** Stores each file of a bundle content-addressed (the wasm is the variant's blob) and returns its record. */
+async function storeBundle(store: Store, planned: PlannedBundle): Promise<Bundle> {
+  const files: Bundle['files'] = [];
+  for (const f of planned.input.files) {
+    const hex = toHex(await sha256(f.bytes));
+    const role = roleOf(f.path, planned.input.wasmPath);
+    if (role !== 'wasm') await guard(store.driver, 'put', () => store.put(fileKey(hex), f.bytes));
+    files.push({ path: f.path, role, size: f.bytes.length, sha256: hex });
+  }
+  return { id: await bundleId(files, planned.entry), entry: planned.entry, files };
 }
 
 /** Stores a blob and its precompressed copies (each smaller than the blob); returns the copies' records. */

@@ -4,11 +4,13 @@ import { formatCapsList } from '../../profile/codec.js';
 import { select } from '../../profile/select.js';
 import type { AppContext } from '../app.js';
 import { appendVary, blobResponse } from '../blob-response.js';
+import type { Bundle } from '../bundle.js';
 import { integrityOf } from '../digest.js';
 import { throughEdgeCache } from '../edge-cache.js';
 import { ApiError } from '../errors.js';
 import { type ModuleEntry, moduleOf, type Variant } from '../manifest.js';
 import type { RequestProfile } from '../profile-input.js';
+import { bundleBase } from './bundles.js';
 import { methodNotAllowed, nameParam, requestProfile } from './params.js';
 
 /** Negotiated answers: short-lived and revalidated, since a new publish can change them. */
@@ -32,7 +34,31 @@ function describeVariant(c: Context, v: Variant) {
     integrity = integrityOf(v.blob);
     integrities.set(v, integrity);
   }
-  return { ...v, url: new URL(blobPath(v.blob), c.req.url).href, integrity };
+  const { bundle, ...rest } = v;
+  return {
+    ...rest,
+    url: new URL(blobPath(v.blob), c.req.url).href,
+    integrity,
+    ...(bundle ? { bundle: describeBundle(c, bundle) } : {}),
+  };
+}
+
+// A bundle's files as answers show them, derived once per loaded manifest (records are replaced on reload).
+const bundleFiles = new WeakMap<Bundle, { path: string; role: string; size: number; integrity: string }[]>();
+
+/** A bundle as answers show it (contract.md): its base URL, entry, and each file's SRI integrity. */
+function describeBundle(c: Context, bundle: Bundle) {
+  let files = bundleFiles.get(bundle);
+  if (!files) {
+    files = bundle.files.map((f) => ({
+      path: f.path,
+      role: f.role,
+      size: f.size,
+      integrity: integrityOf(`sha256-${f.sha256}`),
+    }));
+    bundleFiles.set(bundle, files);
+  }
+  return { id: bundle.id, base: new URL(bundleBase(bundle.id), c.req.url).href, entry: bundle.entry, files };
 }
 
 /** Selects for the request's profile; 406 with every rejection when nothing fits. */
@@ -113,6 +139,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       // profile that cannot run them (its glue must stay on one thread), and for single builds.
       threads,
       ...(v.threads ? { optionalThreads: true } : {}),
+      ...(v.bundle ? { bundle: v.bundle } : {}),
       fallback,
       rejected,
       profile: { ...report, canonical: formatCapsList(profile.caps) },

@@ -1,0 +1,94 @@
+/**
+ * A variant bundle (contract.md, manifest schema 2): the files of one build that must travel
+ * together (its wasm, the glue compiled with it, its worker scripts, boot and data files), each
+ * under the relative path the toolchain wrote, content-addressed as one unit. Pure.
+ */
+import { sha256, toHex } from './digest.js';
+
+export const ROLES = ['wasm', 'glue', 'worker', 'data', 'boot'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A bundle file as the manifest records it; its bytes are stored under `files/sha256-<hex>`. */
+export interface BundleFile {
+  path: string;
+  role: Role;
+  size: number;
+  /** Lowercase hex SHA-256 of the bytes. */
+  sha256: string;
+}
+
+export interface Bundle {
+  /** Content address of the whole: the same files (paths, bytes, roles) and entry give the same id. */
+  id: string;
+  /** The path of the file a loader starts from: the glue, or the wasm of a wasm-only variant. */
+  entry: string;
+  files: BundleFile[];
+}
+
+export const BUNDLE_ID = /^[0-9a-f]{32}$/;
+/** Relative, forward slashes, no `.`/`..` segments, no empty segments, printable and bounded. */
+export const BUNDLE_PATH = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._@+~-]+(?:\/[A-Za-z0-9._@+~-]+)*$/;
+export const MAX_BUNDLE_FILES = 2000;
+
+export const fileKey = (hex: string): string => `files/sha256-${hex}`;
+
+/** The role a file plays, from its name, as toolchains name them. */
+export function roleOf(path: string, wasmPath: string): Role {
+  const name = path.split('/').pop() ?? path;
+  if (path === wasmPath) return 'wasm';
+  if (/\.worker\.(m|c)?js$|worker[^/]*\.(m|c)?js$/i.test(name)) return 'worker';
+  if (/\.(m|c)?js$/.test(name)) return /boot/i.test(name) ? 'boot' : 'glue';
+  if (/\.json$/.test(name)) return 'boot';
+  return 'data';
+}
+
+/** The bundle id: a hash over the sorted (path, role, sha256) list and the entry. */
+export async function bundleId(files: readonly BundleFile[], entry: string): Promise<string> {
+  const canonical = JSON.stringify([
+    entry,
+    [...files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => [f.path, f.role, f.sha256]),
+  ]);
+  return toHex(await sha256(new TextEncoder().encode(canonical))).slice(0, 32);
+}
+
+/**
+ * Files a glue names that the bundle lacks: quoted file names ending in `.wasm` or `.worker.js`
+ * (`"app.wasm"`, `"app.worker.js"`), resolved beside the glue. A fingerprinted file
+ * (`dotnet.native.u31nt9bth6.wasm` for `"dotnet.native.wasm"`, as .NET publishes) counts as present.
+ */
+export function missingReferences(
+  files: readonly { path: string }[],
+  glue: { path: string; text: string }[],
+): string[] {
+  const have = new Set(files.map((f) => f.path));
+  const missing = new Set<string>();
+  for (const g of glue) {
+    const dir = g.path.includes('/') ? g.path.slice(0, g.path.lastIndexOf('/') + 1) : '';
+    for (const m of g.text.matchAll(/["'`]([A-Za-z0-9_-][A-Za-z0-9_.-]*\.(?:wasm|worker\.m?js))["'`]/g)) {
+      const want = dir + m[1]!;
+      if (have.has(want) || fingerprinted(want, have)) continue;
+      missing.add(want);
+    }
+  }
+  return [...missing];
+}
+
+function fingerprinted(want: string, have: ReadonlySet<string>): boolean {
+  const dot = want.lastIndexOf('.');
+  const stem = want.slice(0, dot);
+  const ext = want.slice(dot);
+  const pattern = new RegExp(`^${escapeRegExp(stem)}\\.[a-z0-9]{6,}${escapeRegExp(ext)}$`);
+  return [...have].some((p) => pattern.test(p));
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The Content-Type a bundle file is served with. */
+export function contentTypeOf(path: string): string {
+  if (/\.(m|c)?js$/.test(path)) return 'text/javascript; charset=utf-8';
+  if (path.endsWith('.wasm')) return 'application/wasm';
+  if (path.endsWith('.json')) return 'application/json';
+  if (path.endsWith('.map')) return 'application/json';
+  if (path.endsWith('.html')) return 'text/plain; charset=utf-8'; // never rendered as a page of ours
+  return 'application/octet-stream';
+}

@@ -1,0 +1,61 @@
+import type { Hono } from 'hono';
+import type { AppContext } from '../app.js';
+import { blobResponse } from '../blob-response.js';
+import { BUNDLE_ID, type Bundle, contentTypeOf, fileKey } from '../bundle.js';
+import { ApiError } from '../errors.js';
+import { blobKey, type Manifest } from '../manifest.js';
+import { methodNotAllowed } from './params.js';
+
+/** Content-addressed: a bundle id names exactly these files forever. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export const bundleBase = (id: string): string => `/v1/bundles/${id}/`;
+
+// Bundles by id, indexed once per loaded manifest (a reload replaces the manifest object).
+const indexes = new WeakMap<Manifest, Map<string, Bundle>>();
+
+function bundleById(manifest: Manifest, id: string): Bundle | undefined {
+  let index = indexes.get(manifest);
+  if (!index) {
+    index = new Map();
+    for (const entry of Object.values(manifest.modules))
+      for (const v of entry.variants) if (v.bundle) index.set(v.bundle.id, v.bundle);
+    indexes.set(manifest, index);
+  }
+  return index.get(id);
+}
+
+/**
+ * `GET /v1/bundles/<id>/<path>`: one file of a published bundle, under the path its toolchain
+ * wrote, so the glue's own relative loads (its .wasm, its worker script) resolve inside the bundle.
+ * Every read is checked against the file's hash, like a blob.
+ */
+export function bundleRoutes(app: Hono, ctx: AppContext): void {
+  app.on(['GET', 'HEAD'], '/v1/bundles/:id/*', async (c) => {
+    const id = c.req.param('id');
+    if (!BUNDLE_ID.test(id)) throw new ApiError(400, 'bundle ids are 32 lowercase hex');
+    const prefix = bundleBase(id);
+    const raw = new URL(c.req.url).pathname;
+    let path: string;
+    try {
+      path = decodeURIComponent(raw.slice(raw.indexOf(prefix) + prefix.length));
+    } catch {
+      throw new ApiError(400, 'malformed path');
+    }
+    const manifest = await ctx.catalog.manifest();
+    const bundle = bundleById(manifest, id);
+    if (!bundle) throw new ApiError(404, 'no such bundle');
+    // Exact match only: the path is compared, never joined onto a store key.
+    const file = bundle.files.find((f) => f.path === path);
+    if (!file) throw new ApiError(404, 'no such file in this bundle');
+    return blobResponse(c, ctx.store, {
+      blob: `sha256-${file.sha256}`,
+      key: file.role === 'wasm' ? blobKey(`sha256-${file.sha256}`) : fileKey(file.sha256),
+      contentType: contentTypeOf(file.path),
+      cacheControl: IMMUTABLE,
+      allowRange: true,
+      cache: ctx.blobCache,
+    });
+  });
+  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/bundles/:id/*', methodNotAllowed('GET, HEAD'));
+}
