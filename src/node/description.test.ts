@@ -246,30 +246,28 @@ describe('planFolder: folders without a description', () => {
     await expectRefused('app.wasm', /over the 67108864-byte limit/);
   });
 
-  // Bugs found by these tests, left for the owner of description.ts (being rewritten for bundles):
-  // fromLayout and glueBeside keep only `isFile()` entries, so a symlinked wasm, glue file or build
-  // folder is skipped in silence (the build is published without its glue, or not at all) instead
-  // of refused; and a subfolder build's file names reach the error's field unfiltered.
-  it.fails('refuses a flat wasm that is a symlink instead of skipping it (bug: skipped)', async () => {
+  // Found by these tests and fixed: symlinked entries were once skipped in silence (a build
+  // published without its glue), and a subfolder build's file names reached the error's field.
+  it('refuses a flat wasm that is a symlink instead of skipping it', async () => {
     copy('app.wasm', 'single');
     symlinkSync(copy('elsewhere.wasm', 'sab', tmp), join(root, 'fast.wasm'));
     await expectRefused('fast.wasm', /symlink/);
   });
 
-  it.fails('refuses flat glue that is a symlink instead of publishing the build without it (bug: skipped)', async () => {
+  it('refuses flat glue that is a symlink instead of publishing the build without it', async () => {
     copy('app.wasm', 'sab');
     symlinkSync(write('elsewhere.js', PTHREADS_GLUE, tmp), join(root, 'app.js'));
     await expectRefused('app.js', /symlink/);
   });
 
-  it.fails('refuses a build subfolder that is a symlink instead of skipping it (bug: skipped)', async () => {
+  it('refuses a build subfolder that is a symlink instead of skipping it', async () => {
     copy('plain/app.wasm', 'single');
     copy('elsewhere/app.wasm', 'sab', tmp);
     symlinkSync(join(tmp, 'elsewhere'), join(root, 'pthreads'));
     await expectRefused(/^pthreads/, /symlink/);
   });
 
-  it.fails('never echoes an odd file name from a build subfolder (bug: echoed in the field)', async () => {
+  it('never echoes an odd file name from a build subfolder', async () => {
     mkdirSync(join(root, 'plain'));
     symlinkSync(copy('elsewhere.wasm', 'single', tmp), join(root, 'plain', '<img src=x>.wasm'));
     const err = await expectRefused(/^plain\//, /symlink/);

@@ -159,6 +159,10 @@ function fromDescription(root: string, data: Json): Planned {
  */
 function fromLayout(root: string): Planned {
   const entries = readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  // A symlink could lead outside the folder: refused, never skipped in silence.
+  const link = entries.find((e) => e.isSymbolicLink() && !e.name.startsWith('.'));
+  if (link)
+    throw new DeclarationError(safePath(link.name), 'is a symlink (or inside one): publish real files');
   const wasmHere = entries.filter((e) => e.isFile() && e.name.endsWith('.wasm'));
   const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
   const variants: VariantInput[] = [];
@@ -197,10 +201,12 @@ export const stemOf = (wasmFile: string): string => basename(wasmFile, '.wasm').
 /** The glue files named like a wasm file in its folder: `app.js`, `app.mjs`, `app.worker.js`, ... */
 export function glueBeside(dir: string, wasmFile: string): string[] {
   const stem = stemOf(wasmFile);
+  // wasm-bindgen: `x_bg.wasm` with `x.js` (web) or `x_bg.js` (bundler); Emscripten: `app.js`, `app.worker.js`.
+  const names = [stem, `${stem}.worker`, basename(wasmFile, '.wasm')];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && GLUE_EXT.has(extname(e.name)))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && GLUE_EXT.has(extname(e.name)))
     .map((e) => e.name)
-    .filter((f) => [stem, `${stem}.worker`].includes(f.slice(0, -extname(f).length)))
+    .filter((f) => names.includes(f.slice(0, -extname(f).length)))
     .sort();
 }
 
@@ -224,7 +230,7 @@ function variantOf(root: string, name: string, file: string, bundle: BundleInput
   const wasm = bundle.files.find((f) => f.path === bundle.wasmPath);
   return {
     variant: name,
-    bytes: wasm?.bytes ?? new Uint8Array(readInside(root, file, MAX_INSPECT_BYTES, file)),
+    bytes: wasm?.bytes ?? new Uint8Array(readInside(root, file, MAX_INSPECT_BYTES, safePath(file))),
     // A wasm with nothing beside it stays a wasm-only variant.
     ...(bundle.files.length > 1 ? { bundle } : {}),
   };
@@ -246,7 +252,9 @@ function folderBundle(root: string, dir: string, wasm: string): BundleInput {
       }
       if (files.length >= MAX_BUNDLE_FILES)
         throw new DeclarationError(`${safeField(dir)}/`, `holds over ${MAX_BUNDLE_FILES} files`);
-      const bytes = new Uint8Array(readInside(root, `${dir}/${path}`, MAX_INSPECT_BYTES, `${dir}/${path}`));
+      const bytes = new Uint8Array(
+        readInside(root, `${dir}/${path}`, MAX_INSPECT_BYTES, safePath(`${dir}/${path}`)),
+      );
       total += bytes.length;
       if (total > MAX_BUNDLE_BYTES)
         throw new DeclarationError(`${safeField(dir)}/`, `holds over ${MAX_BUNDLE_BYTES} bytes`);
@@ -263,7 +271,10 @@ function filesBundle(root: string, wasm: string, others: string[], field = 'glue
   const files = [wasm, ...others].map((p, i) => {
     if (!p.startsWith(base))
       throw new DeclarationError(i === 0 ? 'file' : field, 'must be in the folder of the wasm, or below it');
-    return { path: p.slice(base.length), bytes: new Uint8Array(readInside(root, p, MAX_INSPECT_BYTES, p)) };
+    return {
+      path: p.slice(base.length),
+      bytes: new Uint8Array(readInside(root, p, MAX_INSPECT_BYTES, safePath(p))),
+    };
   });
   return { wasmPath: wasm.slice(base.length), files };
 }
@@ -304,6 +315,11 @@ function checkSha256(expected: unknown, bytes: Uint8Array, field: string): void 
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== expected)
     throw new DeclarationError(field, 'does not match the file (a stale description?)');
+}
+
+/** A path from the folder, shown in an error only segment by segment as plain words. */
+function safePath(path: string): string {
+  return path.split('/').map(safeField).join('/');
 }
 
 /** Field names from the input are shown only when they are plain words. */

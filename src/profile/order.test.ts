@@ -136,6 +136,16 @@ describe('orderVariants', () => {
     expect(orderVariants([plainSimd, ort]).hidden).toEqual([]);
   });
 
+  it('puts a threaded build before its optional-threads twin, so that neither is hidden', () => {
+    // Published optional first: the twin that always starts threads must still be reachable where
+    // threads run, and the optional one still serves engines without them.
+    const optional = v('mt-optional', 'sab', ['shared-memory', 'threads', 'workers', 'simd'], true);
+    const threaded = v('mt', 'sab', ['shared-memory', 'threads', 'simd']);
+    const { variants, hidden } = orderVariants([optional, threaded]);
+    expect(variants.map((x) => x.name)).toEqual(['mt', 'mt-optional']);
+    expect(hidden).toEqual([]);
+  });
+
   it('orders an empty module and a one-build module without reasons', () => {
     expect(orderVariants([])).toEqual({ variants: [], reasons: [], hidden: [] });
     expect(orderVariants([plain])).toEqual({ variants: [plain], reasons: [], hidden: [] });
@@ -197,7 +207,7 @@ describe('orderVariants (properties)', () => {
     );
   });
 
-  it('after the declared builds, never puts a build behind one of its model whose requirements it strictly includes', () => {
+  it('after the declared builds, never puts a build behind one of its model that needs strictly less to be chosen', () => {
     fc.assert(
       fc.property(caseArb, ({ variants, declared }) => {
         const out = orderVariants(variants, declared).variants;
@@ -206,7 +216,7 @@ describe('orderVariants (properties)', () => {
           for (const earlier of rest.slice(0, j))
             if (earlier.model === later.model)
               expect(
-                strictSubset(earlier.requires, later.requires),
+                strictSubset(effective(earlier), effective(later)),
                 `${earlier.name} before ${later.name}`,
               ).toBe(false);
         });

@@ -30,8 +30,10 @@ const includes = (a: Set<Capability>, b: Set<Capability>) => [...b].every((c) =>
 function mustPrecede(a: Orderable, b: Orderable): string | null {
   if (MODEL_RANK[a.model] < MODEL_RANK[b.model]) return `thread model ${a.model} is preferred to ${b.model}`;
   if (a.model !== b.model) return null;
-  const ra = new Set(a.requires);
-  const rb = new Set(b.requires);
+  // What each needs to be chosen: an optional-threads build needs less than its threaded twin, so
+  // the twin goes first (profiles without threads still reach the optional one), never the reverse.
+  const ra = effective(a);
+  const rb = effective(b);
   if (ra.size > rb.size && includes(ra, rb)) {
     const extra = [...ra].filter((c) => !rb.has(c));
     return `it requires everything ${b.name} requires and more (${extra.join(' ')})`;
@@ -61,7 +63,9 @@ export function orderVariants<V extends Orderable>(
   const reasons = ordered.slice(0, -1).map((v, i) => {
     const next = ordered[i + 1]!;
     const why =
-      i < pinned.length ? 'the declared order' : (mustPrecede(v, next) ?? 'no rule orders them: kept as published, newest first');
+      i < pinned.length
+        ? 'the declared order'
+        : (mustPrecede(v, next) ?? 'no rule orders them: kept as published, newest first');
     return `${v.name} before ${next.name}: ${why}`;
   });
   const hidden: Ordering<V>['hidden'] = [];
