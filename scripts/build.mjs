@@ -19,6 +19,7 @@ const LIBRARY = {
   index: 'src/index.ts',
   detect: 'src/detect/index.ts',
   sdk: 'src/sdk/index.ts',
+  emscripten: 'src/emscripten/index.ts',
   polyfill: 'src/polyfill/index.ts',
   server: 'src/server/index.ts',
   'stores/memory': 'src/server/stores/memory.ts',
@@ -29,6 +30,11 @@ const LIBRARY = {
 const BUNDLES = {
   'browser/probe': { entry: 'src/detect/index.ts', platform: 'browser' },
   'browser/sdk': { entry: 'src/sdk/index.ts', platform: 'browser', define: { WEFT_BROWSER_BUNDLE: 'true' } },
+  'browser/emscripten': {
+    entry: 'src/emscripten/index.ts',
+    platform: 'browser',
+    define: { WEFT_BROWSER_BUNDLE: 'true' },
+  },
   worker: { entry: 'worker.ts', platform: 'browser', conditions: ['workerd', 'worker', 'browser'] },
 };
 

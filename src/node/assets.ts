@@ -28,6 +28,8 @@ export function loadAssets(root = PACKAGE_ROOT): Assets {
   const assets: Assets = { polyfills, chunks };
   const sdk = read('sdk.js');
   const probe = read('probe.js');
+  const emscripten = read('emscripten.js');
+  if (emscripten !== undefined) assets['emscripten.js'] = emscripten;
   if (sdk !== undefined) assets['sdk.js'] = sdk;
   if (probe !== undefined) assets['probe.js'] = probe;
   return assets;

@@ -9,6 +9,7 @@ export {
   type LoadOptions,
   type LoadResult,
   load,
+  type RemoteBundle,
   type RemoteModule,
   type RemoteVariant,
 } from './load.js';

@@ -17,6 +17,23 @@ export interface RemoteVariant {
   integrity: string;
   /** `optional`: the build also runs on one thread (see `LoadResult.threads`). */
   threads?: 'optional';
+  /** The whole build (wasm, glue, workers), when it was published as one: see `weft/emscripten`. */
+  bundle?: RemoteBundle;
+}
+
+/** A variant bundle as the server describes it: files under `base`, each with its SRI integrity. */
+export interface RemoteBundle {
+  id: string;
+  /** URL prefix (ending in `/`) the files' paths are relative to. */
+  base: string;
+  /** The file a loader starts from (the glue). */
+  entry: string;
+  files: {
+    path: string;
+    role: 'wasm' | 'glue' | 'worker' | 'data' | 'boot';
+    size: number;
+    integrity: string;
+  }[];
 }
 
 /** `GET /v1/modules/:name`: cache it and pass it back as `manifest` to load with zero extra round trips. */

@@ -6,6 +6,8 @@ import { ApiError } from '../errors.js';
 export interface Assets {
   'sdk.js'?: string;
   'probe.js'?: string;
+  /** The `weft/emscripten` loader for browsers. */
+  'emscripten.js'?: string;
   /** One prebuilt ESM bundle per sorted, comma-joined set of polyfill names. */
   polyfills?: Record<string, string>;
   /** Chunks the scripts import on demand (`chunks/deep-<hash>.js`: the probe's deep checks), by file name. */
@@ -18,7 +20,7 @@ const SCRIPT_HEADERS = {
 };
 
 export function scriptRoutes(app: Hono, assets: Assets): void {
-  for (const name of ['sdk.js', 'probe.js'] as const) {
+  for (const name of ['sdk.js', 'probe.js', 'emscripten.js'] as const) {
     app.get(`/v1/${name}`, (c) => {
       const body = assets[name];
       if (body === undefined)

@@ -1,0 +1,142 @@
+/**
+ * `weft/emscripten` end to end on Debian emcc output: one call returns the ready Emscripten module
+ * of the build the engine should run, its glue taken from that build's own bundle. weft runs on
+ * another origin than the page. An isolated Chromium page runs the pthreads build on 4 pthreads,
+ * a page that is not isolated the SIMD build, Node 20 the pthreads build on worker threads; a
+ * bundle whose glue was altered in the store is never run.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { loadEmscripten } from '../src/emscripten/index.js';
+import { type RunningServer, startServer } from '../src/node/serve.js';
+import { fsStore } from '../src/server/stores/fs.js';
+import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
+import { EMCC_INSTALL, emccBuilds } from './harness/builds.js';
+import { type PageServer, startPageServer } from './harness/pages.js';
+import { describeWith } from './harness/require.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+
+interface App {
+  _count_primes(n: number): number;
+  _work_off_main(): number;
+  _build_kind(): number;
+  PThread?: { terminateAllThreads(): void };
+}
+
+/** A fresh store with the emcc app's three builds published as bundles by one `weft publish`, served. */
+async function serveApp(builds: string): Promise<{ server: RunningServer; store: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-emloader-'));
+  const store = join(dir, 'store');
+  cpSync(join(builds, 'app'), join(dir, 'app'), { recursive: true });
+  await run(process.execPath, [CLI, 'publish', join(dir, 'app'), '--store', store]);
+  return { store, server: await startServer({ store: fsStore({ dir: store }), port: 0 }) };
+}
+
+describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) => {
+  let served: Awaited<ReturnType<typeof serveApp>>;
+  afterEach(() => served?.server.close());
+
+  it('on Node 20 returns the pthreads build ready, its primes counted on 4 pthreads off the main thread', async () => {
+    served = await serveApp(builds);
+    const { app, variant, threads } = await loadEmscripten<App>('app', { server: served.server.url });
+    try {
+      expect(variant.name).toBe('pthreads');
+      expect(threads).toBe(true);
+      expect(app._build_kind()).toBe(1);
+      expect(app._count_primes(200_000)).toBe(17_984);
+      expect(app._work_off_main()).toBe(200_000);
+    } finally {
+      app.PThread?.terminateAllThreads();
+    }
+  });
+
+  it('never runs a bundle whose glue was altered in the store: the load fails naming the variant', async () => {
+    served = await serveApp(builds);
+    const files = join(served.store, 'files');
+    const glue = readFileSync(join(builds, 'app', 'pthreads', 'app.js'));
+    const key = readdirSync(files).find((k) => readFileSync(join(files, k)).equals(glue))!;
+    writeFileSync(
+      join(files, key),
+      'globalThis.pwned = 1; module.exports = () => Promise.resolve({ pwned: true });',
+    );
+    await expect(loadEmscripten('app', { server: served.server.url })).rejects.toThrow(
+      /variant pthreads.*(HTTP 503|integrity)/,
+    );
+    expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+  });
+});
+
+const both = (() => {
+  const builds = emccBuilds();
+  return builds && chromiumPath() ? builds : null;
+})();
+
+describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIUM_INSTALL}`, (builds) => {
+  let served: Awaited<ReturnType<typeof serveApp>>;
+  let pages: PageServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    served = await serveApp(builds);
+    browser = await launchChromium();
+    // The page is on its own origin; weft (bundles, loader) on another.
+    pages = await startPageServer({
+      '/app.html': {
+        type: 'text/html',
+        body: `<!doctype html><meta charset="utf-8"><script type="module">
+          window.outcome = (async () => {
+            const { loadEmscripten } = await import('${served.server.url}/v1/emscripten.js');
+            const { app, variant, threads } = await loadEmscripten('app', { server: '${served.server.url}' });
+            const primes = app._count_primes(200000);
+            return { variant: variant.name, threads, kind: app._build_kind(), primes, offMain: app._work_off_main(), isolated: crossOriginIsolated };
+          })().catch((e) => ({ error: String(e && e.stack || e) }));
+        </script>`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.close();
+    await served?.server.close();
+  });
+
+  const outcome = async (kind: 'isolated' | 'plain') => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${pages.origin}/${kind}/app.html`);
+      return await page.evaluate(
+        () => (window as unknown as { outcome: Promise<Record<string, unknown>> }).outcome,
+      );
+    } finally {
+      await page.close();
+    }
+  };
+
+  it('runs the pthreads build on an isolated page, its work done on 4 pthreads off the main thread', async () => {
+    expect(await outcome('isolated')).toEqual({
+      variant: 'pthreads',
+      threads: true,
+      kind: 1,
+      primes: 17_984,
+      offMain: 200_000,
+      isolated: true,
+    });
+  });
+
+  it('runs the SIMD build on a page that is not isolated, with the right answer', async () => {
+    expect(await outcome('plain')).toEqual({
+      variant: 'simd',
+      threads: false,
+      kind: 2,
+      primes: 17_984,
+      offMain: 0,
+      isolated: false,
+    });
+  });
+});
