@@ -22,6 +22,7 @@ const LIBRARY = {
   emscripten: 'src/emscripten/index.ts',
   polyfill: 'src/polyfill/index.ts',
   server: 'src/server/index.ts',
+  node: 'src/node/index.ts',
   'stores/memory': 'src/server/stores/memory.ts',
   'stores/fs': 'src/server/stores/fs.ts',
   'stores/r2': 'src/server/stores/r2.ts',

@@ -169,6 +169,7 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
     `${at}.threads`,
     'must be "optional" when present',
   );
+  if (v.bundle !== undefined) validateBundle(v.bundle, v.blob as string, `${at}.bundle`);
   if (v.encodings !== undefined) {
     need(isObject(v.encodings), `${at}.encodings`, 'must be an object mapping br/gzip to copies');
     for (const [k, copy] of Object.entries(v.encodings)) {

@@ -246,7 +246,8 @@ export async function sandbox(): Promise<Sandbox> {
   };
 }
 
-const STORE_KEY = /^(?:manifest\.json|blobs\/sha256-[0-9a-f]{64}\.wasm(?:\.br|\.gz)?|files\/sha256-[0-9a-f]{64})$/;
+const STORE_KEY =
+  /^(?:manifest\.json|blobs\/sha256-[0-9a-f]{64}\.wasm(?:\.br|\.gz)?|files\/sha256-[0-9a-f]{64})$/;
 
 /** Wraps a store and records every key the app asked it for. */
 export function recording(inner: Store): Store & { keys: Set<string>; expectOnlyStoreKeys(): void } {

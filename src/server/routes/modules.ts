@@ -11,7 +11,7 @@ import { ApiError } from '../errors.js';
 import { type ModuleEntry, moduleOf, type Variant } from '../manifest.js';
 import type { RequestProfile } from '../profile-input.js';
 import { bundleBase } from './bundles.js';
-import { methodNotAllowed, nameParam, requestProfile } from './params.js';
+import { methodNotAllowed, nameParam, requestProfile, v1Url } from './params.js';
 
 /** Negotiated answers: short-lived and revalidated, since a new publish can change them. */
 const NEGOTIATED_CACHE = 'public, max-age=60, must-revalidate';
@@ -37,7 +37,7 @@ function describeVariant(c: Context, v: Variant) {
   const { bundle, ...rest } = v;
   return {
     ...rest,
-    url: new URL(blobPath(v.blob), c.req.url).href,
+    url: v1Url(c, blobPath(v.blob)),
     integrity,
     ...(bundle ? { bundle: describeBundle(c, bundle) } : {}),
   };
@@ -58,7 +58,7 @@ function describeBundle(c: Context, bundle: Bundle) {
     }));
     bundleFiles.set(bundle, files);
   }
-  return { id: bundle.id, base: new URL(bundleBase(bundle.id), c.req.url).href, entry: bundle.entry, files };
+  return { id: bundle.id, base: v1Url(c, bundleBase(bundle.id)), entry: bundle.entry, files };
 }
 
 /** Selects for the request's profile; 406 with every rejection when nothing fits. */

@@ -26,3 +26,15 @@ export function methodNotAllowed(allow: string) {
     throw new ApiError(405, 'method not allowed on this route', { headers: { Allow: allow } });
   };
 }
+
+/**
+ * An absolute URL for one of weft's own `/v1/...` paths, under the prefix weft is mounted at (a
+ * Hono `app.route('/wasm', weft)` or the Node handler's `mount`): the matched route pattern holds
+ * that prefix, and weft's own patterns hold `/v1/` once.
+ */
+export function v1Url(c: Context, path: string): string {
+  const route = c.req.routePath;
+  const at = route.lastIndexOf('/v1/');
+  const prefix = at > 0 ? route.slice(0, at) : '';
+  return new URL(prefix + path, c.req.url).href;
+}

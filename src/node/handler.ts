@@ -1,0 +1,57 @@
+/**
+ * weft as a Node request handler, to mount beside a site on one origin (what builds whose workers
+ * must come from the page's origin need: .NET's threaded runtime, wasm-bindgen-rayon):
+ *
+ * @example
+ * import { createServer } from 'node:http';
+ * import { weftHandler } from 'weft/node';
+ * const weft = weftHandler({ mount: '/wasm', storeDir: './weft-store' });
+ * createServer((req, res) => weft(req, res, () => site(req, res))).listen(8080);
+ * // Express or Connect: app.use(weftHandler({ mount: '/wasm', storeDir: './weft-store' }));
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import { type AppOptions, createApp } from '../server/app.js';
+import { fsStore } from '../server/stores/fs.js';
+import { loadAssets } from './assets.js';
+import { nodeEncoders } from './encoders.js';
+
+export interface HandlerOptions extends AppOptions {
+  /** The path weft answers under, e.g. `/wasm` (its routes become `/wasm/v1/...`). */
+  mount: string;
+  /** A filesystem store folder, when no `store` is given. */
+  storeDir?: string;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/**
+ * A `(req, res, next)` handler: requests under `mount` are weft's (its JSON 404 included); any other
+ * goes to `next`, or gets a plain 404 when there is none. Express's `req.originalUrl` is honoured, so
+ * it works mounted with or without a path.
+ */
+export function weftHandler(options: HandlerOptions): Handler {
+  const mount = `/${options.mount.replace(/^\/+|\/+$/g, '')}`;
+  if (!/^\/[A-Za-z0-9._~/-]+$/.test(mount) || mount.includes('//'))
+    throw new Error('weftHandler: mount must be a path like /wasm');
+  const { mount: _m, storeDir, ...app } = options;
+  const weft = createApp({
+    assets: loadAssets(),
+    encoders: nodeEncoders,
+    ...app,
+    store: options.store ?? fsStore({ dir: storeDir ?? 'weft-store' }),
+  });
+  const listener = getRequestListener(new Hono().route(mount, weft).fetch);
+  return (req, res, next) => {
+    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const path = url.split('?')[0] ?? '';
+    if (path !== mount && !path.startsWith(`${mount}/`)) {
+      if (next) next();
+      else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    req.url = url;
+    void listener(req, res);
+  };
+}
