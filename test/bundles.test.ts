@@ -122,6 +122,18 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
     expect((await a.request(`${bundle.base}app.worker.js`)).status).toBe(200);
   });
 
+  it("refuses a manifest that pairs one build's glue with another build's wasm: 503, nothing served", async () => {
+    await weft('publish', folder, '--store', store);
+    const path = join(store, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    const [pthreads, simd] = manifest.modules.app.variants;
+    [pthreads.bundle, simd.bundle] = [simd.bundle, pthreads.bundle];
+    writeFileSync(path, JSON.stringify(manifest));
+    const res = await app().request(`http://weft.test/v1/modules/app/resolve?caps=${ISOLATED}`);
+    expect(res.status).toBe(503);
+    expect((await res.json()).error.code).toBe('unavailable');
+  });
+
   it.each([
     [
       'a glue that loads a file the bundle lacks',
