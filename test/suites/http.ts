@@ -1,6 +1,10 @@
 /**
  * The HTTP contract suite (contract.md, HTTP API v1): runs through `app.fetch`, through a real Node
  * server, and inside workerd against R2. Imports nothing Node-specific.
+ *
+ * The app under test is shared by every test of a run (the Workers pool isolates storage per file,
+ * not per test), so each test publishes what it reads under a module name of its own and reads
+ * nothing else: no test sees what another published, and each passes alone, in any order.
  */
 import { expect, it } from 'vitest';
 
@@ -25,25 +29,34 @@ const SAB_CAPS = 'shared-memory,threads,workers';
 export function httpSuite(ctx: SuiteContext): void {
   const get = (path: string, init?: RequestInit) => ctx.client()(path, init);
 
-  it('publishes the four demo variants with the token (PUT), in preference order', async () => {
+  /** Publishes the four demo variants as `module`, version 1.0.0, least preferred first; returns its name. */
+  const publishDemo = async (module: string): Promise<string> => {
     for (const name of ['single', 'wasi-threads', 'sab', 'set'] as const) {
-      const res = await get(`/v1/modules/demo/variants/${name}?version=1.0.0`, {
+      const res = await get(`/v1/modules/${module}/variants/${name}?version=1.0.0`, {
         method: 'PUT',
         body: ctx.demo[name] as Uint8Array<ArrayBuffer>,
         headers: { Authorization: `Bearer ${ctx.token}` },
       });
       expect(res.status).toBe(201);
     }
+    return module;
+  };
+
+  it('publishes the four demo variants with the token (PUT), in preference order', async () => {
+    const demo = await publishDemo('publish-order');
     const list = (await (await get('/v1/modules')).json()) as {
       modules: { name: string; variants: string[] }[];
     };
-    expect(list.modules).toEqual([
-      { name: 'demo', version: '1.0.0', variants: ['set', 'sab', 'wasi-threads', 'single'] },
-    ]);
+    expect(list.modules).toContainEqual({
+      name: demo,
+      version: '1.0.0',
+      variants: ['set', 'sab', 'wasi-threads', 'single'],
+    });
   });
 
   it('serves the sab bytes to a profile with threads, with the contract headers', async () => {
-    const res = await get(`/v1/modules/demo/wasm?caps=${SAB_CAPS}`);
+    const demo = await publishDemo('serve-sab');
+    const res = await get(`/v1/modules/${demo}/wasm?caps=${SAB_CAPS}`);
     expect(res.status).toBe(200);
     const body = new Uint8Array(await res.arrayBuffer());
     expect(await hex(body)).toBe(await hex(ctx.demo.sab));
@@ -59,18 +72,20 @@ export function httpSuite(ctx: SuiteContext): void {
   });
 
   it('serves the single variant to an empty caps= profile', async () => {
-    const res = await get('/v1/modules/demo/wasm?caps=');
+    const demo = await publishDemo('serve-single');
+    const res = await get(`/v1/modules/${demo}/wasm?caps=`);
     expect(res.headers.get('wasm-variant')).toBe('single');
     expect(await hex(await res.arrayBuffer())).toBe(await hex(ctx.demo.single));
   });
 
   it('resolve explains both choices: what was chosen and what each rejected variant lacked', async () => {
-    const sab = (await (await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`)).json()) as Record<
+    const demo = await publishDemo('resolve-explains');
+    const sab = (await (await get(`/v1/modules/${demo}/resolve?caps=${SAB_CAPS}`)).json()) as Record<
       string,
       unknown
     >;
     expect(sab).toMatchObject({
-      module: 'demo',
+      module: demo,
       variant: 'sab',
       model: 'sab',
       size: ctx.demo.sab.length,
@@ -80,7 +95,7 @@ export function httpSuite(ctx: SuiteContext): void {
       profile: { source: 'query', model: 'sab' },
     });
     expect(sab.integrity).toMatch(/^sha256-[A-Za-z0-9+/]+=*$/);
-    const single = (await (await get('/v1/modules/demo/resolve?caps=')).json()) as {
+    const single = (await (await get(`/v1/modules/${demo}/resolve?caps=`)).json()) as {
       variant: string;
       rejected: unknown[];
     };
@@ -93,7 +108,8 @@ export function httpSuite(ctx: SuiteContext): void {
   });
 
   it('reads the profile from the Wasm-Caps header (token or list) and then varies on it', async () => {
-    const res = await get('/v1/modules/demo/resolve', { headers: { 'Wasm-Caps': SAB_CAPS } });
+    const demo = await publishDemo('caps-header');
+    const res = await get(`/v1/modules/${demo}/resolve`, { headers: { 'Wasm-Caps': SAB_CAPS } });
     expect(res.headers.get('vary')).toContain('Wasm-Caps');
     expect(res.headers.get('weft-profile-source')).toBe('header');
     expect(((await res.json()) as { variant: string }).variant).toBe('sab');
@@ -102,7 +118,8 @@ export function httpSuite(ctx: SuiteContext): void {
   it('never grants threads from a User-Agent alone, and says it guessed', async () => {
     const ua =
       'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
-    const res = await get('/v1/modules/demo/resolve', { headers: { 'User-Agent': ua } });
+    const demo = await publishDemo('user-agent');
+    const res = await get(`/v1/modules/${demo}/resolve`, { headers: { 'User-Agent': ua } });
     const body = (await res.json()) as { variant: string; profile: { caps: string[]; source: string } };
     expect(body.variant).toBe('single');
     expect(body.profile.source).toBe('user-agent');
@@ -111,19 +128,21 @@ export function httpSuite(ctx: SuiteContext): void {
   });
 
   it('answers one profile written in any order with the same ETag and the same canonical profile', async () => {
-    const a = await get('/v1/modules/demo/resolve?caps=workers,threads,shared-memory,threads');
-    const b = await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`);
+    const demo = await publishDemo('profile-order');
+    const a = await get(`/v1/modules/${demo}/resolve?caps=workers,threads,shared-memory,threads`);
+    const b = await get(`/v1/modules/${demo}/resolve?caps=${SAB_CAPS}`);
     const ja = (await a.json()) as { profile: { canonical: string } };
     const jb = (await b.json()) as { profile: { canonical: string } };
     expect(ja.profile.canonical).toBe(jb.profile.canonical);
-    const wa = await get('/v1/modules/demo/wasm?caps=workers,threads,shared-memory');
+    const wa = await get(`/v1/modules/${demo}/wasm?caps=workers,threads,shared-memory`);
     expect(wa.headers.get('etag')).toBe(
-      (await get(`/v1/modules/demo/wasm?caps=${SAB_CAPS}`)).headers.get('etag'),
+      (await get(`/v1/modules/${demo}/wasm?caps=${SAB_CAPS}`)).headers.get('etag'),
     );
   });
 
   it('serves blobs immutable, with 304 on If-None-Match, HEAD, and Range', async () => {
-    const resolved = (await (await get('/v1/modules/demo/resolve?caps=')).json()) as { url: string };
+    const demo = await publishDemo('blob-caching');
+    const resolved = (await (await get(`/v1/modules/${demo}/resolve?caps=`)).json()) as { url: string };
     const path = new URL(resolved.url).pathname;
     const full = await get(path);
     expect(full.status).toBe(200);
@@ -141,7 +160,8 @@ export function httpSuite(ctx: SuiteContext): void {
   });
 
   it('sends the copy compressed at publish time when the client accepts it (where the runtime lets it), the same bytes decoded', async () => {
-    const res = await get(`/v1/modules/demo/wasm?caps=${SAB_CAPS}`, {
+    const demo = await publishDemo('precompressed');
+    const res = await get(`/v1/modules/${demo}/wasm?caps=${SAB_CAPS}`, {
       headers: { 'Accept-Encoding': 'gzip' },
     });
     if (ctx.precompressed) {
@@ -160,11 +180,12 @@ export function httpSuite(ctx: SuiteContext): void {
   });
 
   it('answers 406 with every rejection when no variant fits and the module marks no fallback', async () => {
-    await get('/v1/modules/threaded/variants/sab', {
+    const put = await get('/v1/modules/threaded/variants/sab', {
       method: 'PUT',
       body: ctx.demo.sab as Uint8Array<ArrayBuffer>,
       headers: { Authorization: `Bearer ${ctx.token}` },
     });
+    expect(put.status).toBe(201);
     const res = await get('/v1/modules/threaded/wasm?caps=simd');
     expect(res.status).toBe(406);
     const body = (await res.json()) as { error: { code: string; rejected: unknown[] } };
@@ -173,54 +194,65 @@ export function httpSuite(ctx: SuiteContext): void {
   });
 
   it('refuses PUT without the token (401) and with a wrong one, and publishes nothing', async () => {
+    const demo = await publishDemo('unauthorized');
     const put = (auth?: string) =>
-      get('/v1/modules/demo/variants/extra', {
+      get(`/v1/modules/${demo}/variants/extra`, {
         method: 'PUT',
         body: ctx.demo.single as Uint8Array<ArrayBuffer>,
         headers: auth ? { Authorization: auth } : {},
       });
     expect((await put()).status).toBe(401);
     expect((await put(`Bearer ${ctx.token}x`)).status).toBe(401);
-    const list = (await (await get('/v1/modules/demo')).json()) as { variants: { name: string }[] };
-    expect(list.variants.map((v) => v.name)).not.toContain('extra');
+    const list = (await (await get(`/v1/modules/${demo}`)).json()) as { variants: { name: string }[] };
+    expect(list.variants.map((v) => v.name)).toEqual(['set', 'sab', 'wasi-threads', 'single']);
   });
 
   it('publishes a new variant with the token that the next resolve can choose', async () => {
-    const res = await get('/v1/modules/demo/variants/sab-v2', {
+    const demo = await publishDemo('new-variant');
+    const res = await get(`/v1/modules/${demo}/variants/sab-v2`, {
       method: 'PUT',
       body: ctx.demo.sab as Uint8Array<ArrayBuffer>,
       headers: { Authorization: `Bearer ${ctx.token}` },
     });
     expect(res.status).toBe(201);
-    const list = (await (await get('/v1/modules/demo')).json()) as { variants: { name: string }[] };
+    const list = (await (await get(`/v1/modules/${demo}`)).json()) as { variants: { name: string }[] };
     expect(list.variants.map((v) => v.name)).toEqual(['set', 'sab-v2', 'sab', 'wasi-threads', 'single']);
-    const resolved = (await (await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`)).json()) as {
+    const resolved = (await (await get(`/v1/modules/${demo}/resolve?caps=${SAB_CAPS}`)).json()) as {
       variant: string;
     };
     expect(resolved.variant).toBe('sab-v2');
   });
 
+  // The module a path names exists (each case publishes its own), so the status is the input's doing.
   it.each([
-    ['a malformed capability list', '/v1/modules/demo/wasm?caps=%3Cscript%3E', 400],
-    ['a malformed token', '/v1/modules/demo/wasm?profile=9zz', 400],
-    ['a bad module name', '/v1/modules/..%2F..%2Fetc/resolve', 400],
-    ['an unknown module', '/v1/modules/nope/resolve', 404],
-    ['a hostile blob name', '/v1/blobs/..%2Fmanifest.json', 400],
-    ['an unknown blob', `/v1/blobs/sha256-${'0'.repeat(64)}.wasm`, 404],
-    ['a very long URL', `/v1/modules/demo/wasm?caps=${'a'.repeat(5000)}`, 414],
-  ])('answers %s with a JSON error, never a 500 and never echoing input', async (_what, path, status) => {
-    const res = await get(path);
-    expect(res.status).toBe(status);
-    const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({
-      error: { code: expect.any(String), message: expect.any(String) },
-    });
-    expect(text).not.toMatch(/script|etc|manifest\.json|zz|aaaa/);
-  });
+    [
+      'a malformed capability list',
+      'bad-caps',
+      (m: string) => `/v1/modules/${m}/wasm?caps=%3Cscript%3E`,
+      400,
+    ],
+    ['a malformed token', 'bad-token', (m: string) => `/v1/modules/${m}/wasm?profile=9zz`, 400],
+    ['a bad module name', 'bad-name', () => '/v1/modules/..%2F..%2Fetc/resolve', 400],
+    ['an unknown module', 'unknown-module', () => '/v1/modules/nope/resolve', 404],
+    ['a hostile blob name', 'bad-blob-name', () => '/v1/blobs/..%2Fmanifest.json', 400],
+    ['an unknown blob', 'unknown-blob', () => `/v1/blobs/sha256-${'0'.repeat(64)}.wasm`, 404],
+    ['a very long URL', 'long-url', (m: string) => `/v1/modules/${m}/wasm?caps=${'a'.repeat(5000)}`, 414],
+  ] as const)(
+    'answers %s with a JSON error, never a 500 and never echoing input',
+    async (_what, module, path, status) => {
+      const res = await get(path(await publishDemo(module)));
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({
+        error: { code: expect.any(String), message: expect.any(String) },
+      });
+      expect(text).not.toMatch(/script|etc|manifest\.json|zz|aaaa/);
+    },
+  );
 
   it('answers 405 to methods a route does not take, and 400 to a PUT body that is not wasm', async () => {
-    expect((await get('/v1/modules/demo/resolve', { method: 'POST' })).status).toBe(405);
-    const res = await get('/v1/modules/demo/variants/junk', {
+    expect((await get('/v1/modules/method-check/resolve', { method: 'POST' })).status).toBe(405);
+    const res = await get('/v1/modules/junk-body/variants/junk', {
       method: 'PUT',
       body: new TextEncoder().encode('<html>not wasm</html>'),
       headers: { Authorization: `Bearer ${ctx.token}` },
@@ -235,11 +267,12 @@ export function httpSuite(ctx: SuiteContext): void {
   });
 
   it('counts what resolve and wasm answered, by thread model and capability, and says what the counts cover', async () => {
+    const demo = await publishDemo('stats');
     const before = (await (await get('/v1/stats')).json()) as {
       requests: number;
       models: Record<string, number>;
     };
-    await get(`/v1/modules/demo/resolve?caps=${SAB_CAPS}`);
+    await get(`/v1/modules/${demo}/resolve?caps=${SAB_CAPS}`);
     const after = (await (await get('/v1/stats')).json()) as {
       requests: number;
       models: Record<string, number>;
@@ -250,7 +283,7 @@ export function httpSuite(ctx: SuiteContext): void {
     expect(after.requests).toBe(before.requests + 1);
     expect(after.models.sab).toBe((before.models.sab ?? 0) + 1);
     expect(after.capabilities.threads).toBeGreaterThan(0);
-    expect(Object.keys(after.served)).toContain('demo/sab');
+    expect(Object.keys(after.served)).toContain(`${demo}/sab`);
     expect(after.scope).toMatch(/since it started/);
   });
 }
