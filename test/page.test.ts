@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -23,23 +23,29 @@ interface Seen {
 
 describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
   let server: RunningServer;
+  let storeDir: string;
   let browser: Browser;
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startServer({ port: 0, storeDir: mkdtempSync(join(tmpdir(), 'weft-page-')) });
+    storeDir = mkdtempSync(join(tmpdir(), 'weft-page-'));
+    server = await startServer({ port: 0, storeDir });
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser.close();
     await server.close();
+    rmSync(storeDir, { recursive: true, force: true });
   });
 
-  /** Opens the diagnostics page (isolated at `/`, or with isolation turned off) and reads what a person sees. */
-  async function visit(path: string, shot: string): Promise<Seen> {
+  /**
+   * Opens the diagnostics page (isolated at `/`, or with isolation turned off) and reads what a
+   * person sees; `shot` names the screenshot kept in test-results/.
+   */
+  async function visit(path: string, shot?: string, origin = server.url): Promise<Seen> {
     const page = await browser.newPage({ viewport: { width: 412, height: 915 } });
-    await page.goto(server.url + path);
+    await page.goto(origin + path);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-    await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
+    if (shot) await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
     const seen = await page.evaluate(() => ({
       host: document.getElementById('host')!.textContent!,
       model: document.getElementById('model')!.textContent!,
@@ -95,13 +101,27 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
     expect(caps).toEqual(expect.arrayContaining(['threads', 'nested-workers']));
   });
 
-  it('charts what the server served: both visits were counted by thread model', async () => {
-    const res = await fetch(`${server.url}/v1/stats`);
-    const stats = (await res.json()) as { requests: number; models: Record<string, number>; scope: string };
-    expect(stats.models.sab).toBeGreaterThanOrEqual(1);
-    expect(stats.models.single).toBeGreaterThanOrEqual(1);
-    expect(stats.scope).toMatch(/process/);
-    const seen = await visit('/', 'page-stats.png');
-    expect(seen.stats).toMatch(/\d+ negotiated requests/);
+  it('charts what the server served: an isolated and a non-isolated visit, counted by thread model', async () => {
+    // Its own server and its own visits: the counts are this test's, whichever tests ran before.
+    const ownDir = mkdtempSync(join(tmpdir(), 'weft-page-'));
+    const own = await startServer({ port: 0, storeDir: ownDir });
+    try {
+      const before = (await (await fetch(`${own.url}/v1/stats`)).json()) as {
+        models: Record<string, number>;
+      };
+      expect([before.models.sab, before.models.single]).toEqual([0, 0]);
+      await visit('/', undefined, own.url);
+      await visit('/?isolation=off', undefined, own.url);
+      const res = await fetch(`${own.url}/v1/stats`);
+      const stats = (await res.json()) as { requests: number; models: Record<string, number>; scope: string };
+      expect(stats.models.sab).toBeGreaterThanOrEqual(1);
+      expect(stats.models.single).toBeGreaterThanOrEqual(1);
+      expect(stats.scope).toMatch(/process/);
+      const seen = await visit('/', 'page-stats.png', own.url);
+      expect(seen.stats).toMatch(/\d+ negotiated requests/);
+    } finally {
+      await own.close();
+      rmSync(ownDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,20 +1,27 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../src/server/app.js';
 import type { Store } from '../src/server/store.js';
 import { fsStore } from '../src/server/stores/fs.js';
 import { memoryStore } from '../src/server/stores/memory.js';
 import { storeSuite } from './suites/store.js';
 
+/** A fresh, empty directory for the calling test, removed when it ends. */
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-store-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 describe('store conformance: memory', () => storeSuite(() => memoryStore()));
 
 describe('store conformance: fs', () => {
-  storeSuite(async () => fsStore({ dir: await mkdtemp(join(tmpdir(), 'weft-store-')) }));
+  storeSuite(async () => fsStore({ dir: await tempDir() }));
 
   it('writes beside the target and renames, leaving no temporary files behind', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'weft-store-'));
+    const dir = await tempDir();
     const store = fsStore({ dir });
     await store.put('manifest.json', new Uint8Array([1]));
     await store.put('manifest.json', new Uint8Array([2]));

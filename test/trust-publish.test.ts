@@ -3,11 +3,11 @@
  * the binary that carry taints. A refused publish writes nothing (the store's files stay byte for
  * byte what they were); an accepted one stores exactly the bytes sent.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeEncoders } from '../src/node/encoders.js';
 import { createApp } from '../src/server/app.js';
 import { fsStore } from '../src/server/stores/fs.js';
@@ -33,10 +33,16 @@ import {
 
 const LIMIT = 64 * 1024;
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
+
+/**
+ * Each test's own world: a sandboxed fs store holding the demo, the app over it, and the oracle's
+ * record of what was published. What one test publishes (hundreds of truncated and mutated
+ * modules) is never in another's store, so no test depends on which ran before it.
+ */
 let box: Sandbox;
 let app: Hono;
 let client: RawClient;
-const published: Published = publishedOf(...Object.values(DEMO));
+let published: Published;
 
 /** Every file of the store, by path, with its hash: what "nothing altered" compares. */
 async function storeFiles(): Promise<Record<string, string>> {
@@ -65,8 +71,9 @@ async function storeState(): Promise<string> {
   return `${keys.join(' ')} ${hexOf(new Uint8Array(await readFile(join(box.storeDir, 'manifest.json'))))}`;
 }
 
-beforeAll(async () => {
+beforeEach(async () => {
   box = await sandbox();
+  published = publishedOf(...Object.values(DEMO));
   app = createApp({
     store: fsStore({ dir: box.storeDir }),
     publishToken: TOKEN,
@@ -80,9 +87,10 @@ beforeAll(async () => {
     expect((await put(DEMO[name], `/v1/modules/demo/variants/${name}`)).status).toBe(201);
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await box.expectUntouched();
   await expectOnlyStoreFiles(box.storeDir);
+  await rm(box.parent, { recursive: true, force: true });
 });
 
 /** The body's answer is a refusal and the store is exactly as before. */
