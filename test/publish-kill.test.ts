@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,27 +32,35 @@ describe('a publish killed mid-flight (SIGKILL on a real process)', () => {
     // Kill right after the k-th publish returned: the next one is mid-flight (blob or manifest write).
     for (const k of [1, 4, 9]) {
       const dir = mkdtempSync(join(tmpdir(), 'weft-kill-'));
-      const child = spawn(process.execPath, [script, dir], { cwd: new URL('..', import.meta.url).pathname });
-      let rounds = '';
-      await new Promise<void>((resolve) => {
+      try {
+        const child = spawn(process.execPath, [script, dir], {
+          cwd: new URL('..', import.meta.url).pathname,
+        });
+        let rounds = '';
+        let stderr = '';
+        child.stderr.on('data', (d) => {
+          stderr += d;
+        });
         child.stdout.on('data', (d) => {
           rounds += d;
-          if (rounds.split('\n').length > k) {
-            child.kill('SIGKILL');
-            resolve();
-          }
+          if (rounds.split('\n').length > k && !child.killed) child.kill('SIGKILL');
         });
-      });
-      await new Promise((r) => child.once('exit', r));
-      const completed = rounds.trim().split('\n').filter(Boolean).length;
-      expect(completed).toBeGreaterThan(0);
-      const manifest = parseManifest(new Uint8Array(readFileSync(join(dir, 'manifest.json'))));
-      const variants = manifest.modules.demo!.variants;
-      // Every publish that returned is in it; at most the one in flight may be there too.
-      expect(variants.length).toBeGreaterThanOrEqual(completed);
-      expect(variants.length).toBeLessThanOrEqual(completed + 1);
-      for (const v of variants)
-        expect(readFileSync(join(dir, 'blobs', `${v.blob}.wasm`)).length).toBe(v.size);
+        // 'close', not 'exit': stdout is read to its end, so every round the child printed before the
+        // kill landed is counted, however late its line arrives (pipes are written synchronously).
+        const [, signal] = await once(child, 'close');
+        expect(signal, `the publisher died on its own: ${stderr}`).toBe('SIGKILL');
+        const completed = rounds.trim().split('\n').filter(Boolean).length;
+        expect(completed).toBeGreaterThanOrEqual(k);
+        const manifest = parseManifest(new Uint8Array(readFileSync(join(dir, 'manifest.json'))));
+        const variants = manifest.modules.demo!.variants;
+        // Every publish that printed is in it; at most one more (returned, not printed yet, or in flight).
+        expect(variants.length).toBeGreaterThanOrEqual(completed);
+        expect(variants.length).toBeLessThanOrEqual(completed + 1);
+        for (const v of variants)
+          expect(readFileSync(join(dir, 'blobs', `${v.blob}.wasm`)).length).toBe(v.size);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });
