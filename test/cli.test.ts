@@ -44,11 +44,15 @@ function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
 }
 
 describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
+  // The server a test started, stopped after it (and forgotten, so no later test sees it).
   let child: ChildProcess | undefined;
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+    const running = child;
+    child = undefined;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      const exited = once(running, 'exit');
+      running.kill('SIGTERM');
+      await exited;
     }
   });
 

@@ -153,9 +153,15 @@ async function exportsOf(bytes: Uint8Array, imports: Imports): Promise<Exports> 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long a wait may last that covers a worker's start: a hang guard only, far above the
+ * fraction of a second a worker takes to start even on a loaded machine, below the test timeout.
+ */
+const WORKER_START_GUARD_MS = 30_000;
+
 /** Notifies until a waiter on another thread has been woken (it may not be waiting yet). */
 async function notifyOne(queue: WaitQueue): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + WORKER_START_GUARD_MS;
   while (queue.notify(1) === 0) {
     if (Date.now() > deadline) throw new Error('no waiter showed up');
     await sleep(2);
@@ -286,7 +292,7 @@ describe('shared globals and wait queues across worker_threads (threads)', () =>
 
   it('wakes a waitAsync on main with a notify from a worker, which reports one waiter woken', async () => {
     const queue = new WaitQueue();
-    const waiting = queue.waitAsync(0, 10_000);
+    const waiting = queue.waitAsync(0, WORKER_START_GUARD_MS);
     expect(waiting.async).toBe(true);
     expect(await inWorker('notify', { queue })).toBe(1);
     expect(await waiting.value).toBe('ok');
