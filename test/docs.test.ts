@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTALL as EMCC_INSTALL, emccVersion } from '../scripts/emcc-fixtures.mjs';
 import { type RunningServer, startServer } from '../src/node/serve.js';
+import { REAL_BUILDS_INSTALL, realBuild, realBuildsFetched } from './harness/builds.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -18,6 +19,10 @@ const demo = (variant: string) => join(root, 'fixtures/demo', `${variant}.wasm`)
  */
 const GUIDES: Record<string, Record<string, string>> = {
   'emscripten-pthreads.md': { 'app.c': join(root, 'fixtures/c/primes.c') },
+  'wasm-bindgen.md': {
+    'pkg/index_bg.wasm': realBuild('@resvg/resvg-wasm@2.6.2', 'index_bg.wasm') ?? '',
+    'pkg/index.mjs': realBuild('@resvg/resvg-wasm@2.6.2', 'index.mjs') ?? '',
+  },
   'wasi-threads.md': { 'app.wasm': demo('wasi-threads') },
   'shared-everything.md': { 'app.set.wasm': demo('set') },
   'non-js-loader.md': {},
@@ -46,6 +51,7 @@ afterAll(() => server.close());
 /** Guides whose commands need a toolchain, and the command that installs it. */
 const NEEDS: Record<string, { found: boolean; install: string }> = {
   'emscripten-pthreads.md': { found: emccVersion() !== null, install: EMCC_INSTALL },
+  'wasm-bindgen.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
 };
 
 describe('integration guides: every shell command in docs/guides runs', () => {
@@ -59,7 +65,10 @@ describe('integration guides: every shell command in docs/guides runs', () => {
     const blocks = shellBlocks(guide);
     expect(blocks.length).toBeGreaterThan(0);
     const cwd = mkdtempSync(join(tmpdir(), 'weft-guide-'));
-    for (const [name, source] of Object.entries(standIns)) copyFileSync(source, join(cwd, name));
+    for (const [name, source] of Object.entries(standIns)) {
+      mkdirSync(dirname(join(cwd, name)), { recursive: true });
+      copyFileSync(source, join(cwd, name));
+    }
     for (const block of blocks) {
       // A non-zero exit (a failed command or one of the guide's own `grep -q` checks) fails the test.
       await run('bash', ['-euo', 'pipefail', '-c', block], {

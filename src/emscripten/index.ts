@@ -12,8 +12,9 @@
  * const { app, variant, threads } = await loadEmscripten('app', { server: 'https://wasm.example.com' });
  * app._count_primes(200000);
  */
+
+import { fetchBundleFile } from '../sdk/bundle.js';
 import { LoadError, type LoadOptions, type LoadResult, load, type RemoteBundle } from '../sdk/load.js';
-import { sriOf } from '../sdk/verify.js';
 
 export interface EmscriptenOptions extends Omit<LoadOptions, 'instantiate' | 'imports'> {
   /** Fields of Emscripten's `Module` object for the factory (`print`, `arguments`, ...). */
@@ -25,21 +26,6 @@ export interface EmscriptenOptions extends Omit<LoadOptions, 'instantiate' | 'im
 export interface EmscriptenResult<M> extends Omit<LoadResult, 'instance' | 'polyfills'> {
   /** The ready Emscripten module (what the build's factory resolves to). */
   app: M;
-}
-
-/** A bundle file's bytes, fetched and checked against its integrity before anything uses them. */
-export async function fetchVerified(
-  bundle: RemoteBundle,
-  path: string,
-  doFetch: typeof fetch = fetch,
-): Promise<Uint8Array> {
-  const file = bundle.files.find((f) => f.path === path);
-  if (!file) throw new Error(`the bundle has no file ${path}`);
-  const res = await doFetch(bundle.base + path);
-  if (!res.ok) throw new Error(`HTTP ${res.status} for ${path}`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if ((await sriOf(bytes)) !== file.integrity) throw new Error(`${path} failed its integrity check`);
-  return bytes;
 }
 
 /** The bundle of the chosen variant, refused unless its wasm is the very module that was verified. */
@@ -134,11 +120,11 @@ async function runInBrowser(
   options: EmscriptenOptions,
   doFetch: typeof fetch,
 ): Promise<unknown> {
-  const glue = new TextDecoder().decode(await fetchVerified(bundle, bundle.entry, doFetch));
+  const glue = new TextDecoder().decode(await fetchBundleFile(bundle, bundle.entry, doFetch));
   const blobUrl = (text: string) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
   const workers = new Map<string, string>();
   for (const f of bundle.files.filter((f) => f.role === 'worker'))
-    workers.set(f.path, blobUrl(new TextDecoder().decode(await fetchVerified(bundle, f.path, doFetch))));
+    workers.set(f.path, blobUrl(new TextDecoder().decode(await fetchBundleFile(bundle, f.path, doFetch))));
   const es6 = /\bexport\s+default\b/.test(glue);
   let main: string;
   let factoryUrl: string;

@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fetchBundleFile } from '../sdk/bundle.js';
 import type { LoadResult, RemoteBundle } from '../sdk/load.js';
-import { type EmscriptenOptions, fetchVerified, runFactory } from './index.js';
+import { type EmscriptenOptions, runFactory } from './index.js';
 
 export async function runOnNode(
   got: LoadResult,
@@ -21,7 +22,7 @@ export async function runOnNode(
   // Only what JS loads: the glue and its workers (the wasm is the verified module already).
   for (const f of bundle.files.filter((f) => f.role === 'glue' || f.role === 'worker')) {
     if (f.path.includes('/')) continue;
-    writeFileSync(join(dir, f.path), await fetchVerified(bundle, f.path, doFetch));
+    writeFileSync(join(dir, f.path), await fetchBundleFile(bundle, f.path, doFetch));
   }
   const entry = join(dir, bundle.entry);
   const factory = (

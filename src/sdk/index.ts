@@ -3,6 +3,7 @@ export { probe } from '../detect/index.js';
 export type { Capability, Profile } from '../profile/caps.js';
 export { threadModel } from '../profile/caps.js';
 export { select } from '../profile/select.js';
+export { fetchBundleFile } from './bundle.js';
 export { explainThreads } from './explain.js';
 export {
   LoadError,

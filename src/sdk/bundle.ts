@@ -1,0 +1,26 @@
+import type { RemoteBundle } from './load.js';
+import { sriOf } from './verify.js';
+
+/**
+ * One file of a variant's bundle (its glue, a worker script), fetched and checked against its
+ * integrity before anything uses it: what a loader imports is exactly what was published.
+ *
+ * @example
+ * const { module, variant } = await load('resvg', { server, instantiate: false });
+ * const glue = await fetchBundleFile(variant.bundle, variant.bundle.entry);
+ * const { initWasm } = await import(URL.createObjectURL(new Blob([glue], { type: 'text/javascript' })));
+ * await initWasm(module); // wasm-bindgen: init({ module_or_path: module })
+ */
+export async function fetchBundleFile(
+  bundle: RemoteBundle,
+  path: string,
+  doFetch: typeof fetch = fetch,
+): Promise<Uint8Array> {
+  const file = bundle.files.find((f) => f.path === path);
+  if (!file) throw new Error(`the bundle has no file ${path}`);
+  const res = await doFetch(bundle.base + path);
+  if (!res.ok) throw new Error(`HTTP ${res.status} for ${path}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if ((await sriOf(bytes)) !== file.integrity) throw new Error(`${path} failed its integrity check`);
+  return bytes;
+}
