@@ -248,6 +248,10 @@ async function publishRemote(server: string, plan: FolderPlan): Promise<Publishe
   const published: Published['published'] = [];
   let ordering: Published['ordering'] | undefined;
   for (const [i, v] of plan.variants.entries()) {
+    if (v.bundle)
+      console.error(
+        `weft publish: ${v.variant}: PUT sends the wasm only; its ${v.bundle.files.length - 1} other file(s) are not published (publish whole builds with --store)`,
+      );
     const bare = inspect(v.bytes);
     const seen = inspect(v.bytes, { glue: v.glue });
     const wanted = applyDeclaration(seen, v.declaration ?? {});

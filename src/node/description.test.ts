@@ -156,6 +156,20 @@ describe('planFolder: folders without a description', () => {
     expect(result.published[0]!.report.toolchain.threads).toBe('spawns');
   });
 
+  it("takes a wasm-bindgen pkg's snippets/ into its bundle: its glue imports them by relative path", async () => {
+    copy('x_bg.wasm', 'single');
+    write('x.js', "import { f } from './snippets/crate-0123/inline0.js'; export function __wbg_init() {}");
+    mkdirSync(join(root, 'snippets', 'crate-0123'), { recursive: true });
+    write('snippets/crate-0123/inline0.js', 'export function f() {}');
+    write('README.md', 'not part of the build');
+    const { plan } = await publishFolder();
+    expect(plan.variants[0]!.bundle!.files.map((f) => f.path).sort()).toEqual([
+      'snippets/crate-0123/inline0.js',
+      'x.js',
+      'x_bg.wasm',
+    ]);
+  });
+
   it("names a wasm-bindgen build after its glue: x_bg.wasm with x.js is the build 'x'", async () => {
     copy('x_bg.wasm', 'single');
     write('x.js', 'export function __wbg_init() {}');

@@ -186,7 +186,9 @@ function fromLayout(root: string): Planned {
   } else {
     for (const w of wasmHere) {
       const stem = stemOf(w.name);
-      const bundle = filesBundle(root, w.name, glueBeside(root, w.name));
+      // wasm-bindgen's glue imports its snippets/ (inline JS of the crates) by relative path.
+      const snippets = glueBeside(root, w.name).length && wasmHere.length === 1 ? snippetsOf(root) : [];
+      const bundle = filesBundle(root, w.name, [...glueBeside(root, w.name), ...snippets]);
       variants.push(variantOf(root, stem, w.name, bundle));
       grouping.push(`${stem}: ${w.name} with ${describeFiles(bundle)} (files named alike)`);
     }
@@ -251,18 +253,28 @@ function folderBundle(root: string, dir: string, wasm: string): BundleInput {
         continue;
       }
       if (files.length >= MAX_BUNDLE_FILES)
-        throw new DeclarationError(`${safeField(dir)}/`, `holds over ${MAX_BUNDLE_FILES} files`);
-      const bytes = new Uint8Array(
-        readInside(root, `${dir}/${path}`, MAX_INSPECT_BYTES, safePath(`${dir}/${path}`)),
-      );
+        throw new DeclarationError(`${safeField(dir || '.')}/`, `holds over ${MAX_BUNDLE_FILES} files`);
+      const inRoot = dir ? `${dir}/${path}` : path;
+      const bytes = new Uint8Array(readInside(root, inRoot, MAX_INSPECT_BYTES, safePath(inRoot)));
       total += bytes.length;
       if (total > MAX_BUNDLE_BYTES)
-        throw new DeclarationError(`${safeField(dir)}/`, `holds over ${MAX_BUNDLE_BYTES} bytes`);
+        throw new DeclarationError(`${safeField(dir || '.')}/`, `holds over ${MAX_BUNDLE_BYTES} bytes`);
       files.push({ path, bytes });
     }
   };
   walk('');
   return { wasmPath: wasm, files };
+}
+
+/** The files under a wasm-bindgen `snippets/` folder, when there is one. */
+function snippetsOf(root: string): string[] {
+  const dir = join(root, 'snippets');
+  try {
+    if (!lstatSync(dir).isDirectory()) return [];
+  } catch {
+    return [];
+  }
+  return folderBundle(root, 'snippets', '').files.map((f) => `snippets/${f.path}`);
 }
 
 /** A bundle of a wasm and named files beside it or below it (paths relative to the wasm's folder). */
