@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, chromiumPath } from '../test/harness/browser.js';
 import { e2eBench } from './e2e.js';
+import { emscriptenBench } from './emscripten.js';
 import { probeBench } from './probe.js';
 import { scaleBench } from './scale.js';
 import { serverBench } from './server.js';
@@ -25,6 +26,12 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
   { name: 'e2e', title: '4. End to end in Chromium', limitS: 200, run: e2eBench },
   { name: 'scale', title: '5. Scale', limitS: 180, run: scaleBench },
   { name: 'workerd', title: '6. workerd', limitS: 120, run: workerdBench },
+  {
+    name: 'emscripten',
+    title: '7. Emscripten build: time to a ready module',
+    limitS: 180,
+    run: emscriptenBench,
+  },
 ];
 
 function bounded<T>(seconds: number, work: Promise<T>): Promise<T> {
