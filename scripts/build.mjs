@@ -4,7 +4,7 @@
 // raw/gzip/brotli size; fails when the exports map and the built files disagree.
 // Usage: node scripts/build.mjs [--quiet]
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -76,12 +76,25 @@ await Promise.all([
   ),
 ]);
 await buildPolyfillBundles();
+writeAssetIndex();
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
 });
 
 checkExports();
 if (!quiet) printSizes();
+
+/** dist/browser/index.json: the client scripts by kind, read by Node and by the Worker (src/server/assets.ts). */
+function writeAssetIndex() {
+  const browser = join(dist, 'browser');
+  const list = (sub) => readdirSync(join(browser, sub)).filter((f) => f.endsWith('.js')).sort();
+  const index = {
+    scripts: readdirSync(browser).filter((f) => f.endsWith('.js')).sort(),
+    chunks: list('chunks'),
+    polyfills: list('polyfills'),
+  };
+  writeFileSync(join(browser, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+}
 
 /**
  * One self-contained ESM bundle per non-empty set of polyfill names (`/v1/polyfills.js?need=`),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe } from 'vitest';
+import { loadAssets } from '../src/node/assets.js';
 import { createApp } from '../src/server/app.js';
 import { memoryStore } from '../src/server/stores/memory.js';
 import { describeMatrix } from './harness/matrix.js';
@@ -16,7 +17,7 @@ const token = 'test-token-0123456789';
 describe('HTTP API v1 on the memory store', () => {
   describeMatrix(
     'weft',
-    () => createApp({ store: memoryStore(), publishToken: token }),
+    async () => createApp({ store: memoryStore(), publishToken: token, assets: await loadAssets() }),
     (client) => {
       httpSuite({ client, demo, token, precompressed: true });
     },

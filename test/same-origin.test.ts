@@ -54,14 +54,14 @@ function listen(handler: Parameters<typeof createServer>[1]): Promise<{ origin: 
 }
 
 /** The two ways to mount weft on a site's origin, each serving PAGE at `/`. */
-const MOUNTS: Record<string, (store: string) => Parameters<typeof createServer>[1]> = {
-  'a Hono sub-app': (store) => {
+const MOUNTS: Record<string, (store: string) => Promise<Parameters<typeof createServer>[1]>> = {
+  'a Hono sub-app': async (store) => {
     const site = new Hono();
     site.get('/', (c) => c.html(PAGE, 200, ISOLATION_HEADERS));
-    site.route('/wasm', createApp({ store: fsStore({ dir: store }), assets: loadAssets() }));
+    site.route('/wasm', createApp({ store: fsStore({ dir: store }), assets: await loadAssets() }));
     return getRequestListener(site.fetch);
   },
-  'a Node request handler': (store) => {
+  'a Node request handler': async (store) => {
     const weft = weftHandler({ mount: '/wasm', storeDir: store });
     return (req, res) =>
       weft(req, res, () => {
@@ -76,7 +76,7 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
   describe.each(Object.keys(MOUNTS))('weft mounted at /wasm as %s', (how) => {
     let site: Awaited<ReturnType<typeof listen>>;
     beforeAll(async () => {
-      site = await listen(MOUNTS[how]!(await publishedStore(builds)));
+      site = await listen(await MOUNTS[how]!(await publishedStore(builds)));
     });
     afterAll(() => new Promise<void>((done) => site.server.close(() => done())));
 

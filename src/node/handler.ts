@@ -36,13 +36,16 @@ export function weftHandler(options: HandlerOptions): Handler {
   if (!/^\/[A-Za-z0-9._~/-]+$/.test(mount) || mount.includes('//'))
     throw new Error('weftHandler: mount must be a path like /wasm');
   const { mount: _m, storeDir, ...app } = options;
-  const weft = createApp({
-    assets: loadAssets(),
-    encoders: nodeEncoders,
-    ...app,
-    store: options.store ?? fsStore({ dir: storeDir ?? 'weft-store' }),
+  // The built client scripts are read once, before the first request is answered.
+  const listener = loadAssets().then((assets) => {
+    const weft = createApp({
+      assets,
+      encoders: nodeEncoders,
+      ...app,
+      store: options.store ?? fsStore({ dir: storeDir ?? 'weft-store' }),
+    });
+    return getRequestListener(new Hono().route(mount, weft).fetch);
   });
-  const listener = getRequestListener(new Hono().route(mount, weft).fetch);
   return (req, res, next) => {
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const path = url.split('?')[0] ?? '';
@@ -52,6 +55,6 @@ export function weftHandler(options: HandlerOptions): Handler {
       return;
     }
     req.url = url;
-    void listener(req, res);
+    void listener.then((answer) => answer(req, res));
   };
 }

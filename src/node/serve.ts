@@ -80,7 +80,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (manifest) parseManifest(manifest);
   const app = createApp({
     store,
-    assets: loadAssets(),
+    assets: await loadAssets(),
     encoders: nodeEncoders,
     ...(options.publishToken ? { publishToken: options.publishToken } : {}),
   });

@@ -12,13 +12,13 @@ export type Client = (path: string, init?: RequestInit) => Promise<Response>;
  */
 export function describeMatrix(
   title: string,
-  makeApp: () => Hono,
+  makeApp: () => Hono | Promise<Hono>,
   body: (client: () => Client) => void,
 ): void {
   describe(`${title} [app.fetch]`, () => {
     let app: Hono;
-    beforeAll(() => {
-      app = makeApp();
+    beforeAll(async () => {
+      app = await makeApp();
     });
     body(() => (path, init) => Promise.resolve(app.request(path, init)));
   });
@@ -27,7 +27,7 @@ export function describeMatrix(
     let origin = '';
     let close: () => Promise<void> = async () => {};
     beforeAll(async () => {
-      const app = makeApp();
+      const app = await makeApp();
       await new Promise<void>((resolve) => {
         const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
           origin = `http://127.0.0.1:${info.port}`;

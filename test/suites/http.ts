@@ -42,6 +42,25 @@ export function httpSuite(ctx: SuiteContext): void {
     return module;
   };
 
+  it.each(['sdk.js', 'probe.js', 'emscripten.js', 'polyfills.js?need=thread-local-global'])(
+    'serves the built client script /v1/%s as JavaScript any origin may import',
+    async (script) => {
+      const res = await get(`/v1/${script}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect((await res.text()).length).toBeGreaterThan(500);
+    },
+  );
+
+  it('serves the diagnostics page, cross-origin isolated, importing the probe it serves', async () => {
+    const res = await get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect(await res.text()).toContain('/v1/probe.js');
+  });
+
   it('publishes the four demo variants with the token (PUT), in preference order', async () => {
     const demo = await publishDemo('publish-order');
     const list = (await (await get('/v1/modules')).json()) as {
