@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { countReads } from './count-reads.test-helper.js';
 import { InspectError, inspect } from './index.js';
-import { Reader } from './reader.js';
 import {
   body,
   code,
@@ -165,31 +165,6 @@ describe('hostile nesting costs a counter, not the stack', () => {
     return wasm(types(func([], [])), functions(0), section(10, [1, ...u32(inner.length), ...inner]));
   };
   const opens = (n: number) => new Array<number>(n).fill(0).flatMap(() => [0x02, 0x40]);
-
-  /**
-   * Calls of Reader methods during `run`: the decoder's unit of work (every read consumes input and
-   * every loop of the decoder reads). Past `budget` the count throws, so a loop that keeps reading
-   * fails instead of hanging.
-   */
-  function countReads<T>(budget: number, run: () => T): { value: T; calls: number } {
-    const proto = Reader.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const originals = Object.getOwnPropertyNames(proto)
-      .filter(
-        (n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, n)?.value === 'function',
-      )
-      .map((n) => [n, proto[n]!] as const);
-    let calls = 0;
-    for (const [n, original] of originals)
-      proto[n] = function (this: Reader, ...args: unknown[]) {
-        if (++calls > budget) throw new Error(`over ${budget} reads`);
-        return original.apply(this, args);
-      };
-    try {
-      return { value: run(), calls };
-    } finally {
-      for (const [n, original] of originals) proto[n] = original;
-    }
-  }
 
   it('walks 500,000 nested blocks in work linear in the input, not in depth × length', () => {
     const bytes = rawFunction([...opens(500_000), ...new Array<number>(500_001).fill(0x0b)]);

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, normalizeCaps, THREAD_MODELS } from '../profile/caps.js';
+import { countReads, READS_PER_BYTE } from './count-reads.test-helper.js';
 import { InspectError, inspect } from './index.js';
 import { MAIN, PREFIXED } from './opcodes.js';
-import { Reader } from './reader.js';
 import {
   body,
   code,
@@ -71,42 +71,11 @@ const CORPUS: Uint8Array[] = [
   }),
 ];
 
-/**
- * The decoder's work on one input, counted rather than timed (a loaded machine cannot fail a count,
- * and a slow decoder cannot pass it): calls of Reader methods. Every read consumes input and every
- * loop of the decoder reads, so a decoder that never goes back makes at most 2 calls per byte on
- * every input measured; one that loops on hostile counts or re-reads makes far more. 8 per byte
- * leaves room for how reads are split up. Past the budget the count throws (not an
- * InspectError), so a reading loop that never ends fails the property instead of hanging it.
- */
-const READS_PER_BYTE = 8;
-
-function countingReads(budget: number, run: () => void): number {
-  const proto = Reader.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const originals = Object.getOwnPropertyNames(proto)
-    .filter(
-      (n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, n)?.value === 'function',
-    )
-    .map((n) => [n, proto[n]!] as const);
-  let calls = 0;
-  for (const [n, original] of originals)
-    proto[n] = function (this: Reader, ...args: unknown[]) {
-      if (++calls > budget) throw new Error(`inspect made over ${budget} reads`);
-      return original.apply(this, args);
-    };
-  try {
-    run();
-    return calls;
-  } finally {
-    for (const [n, original] of originals) proto[n] = original;
-  }
-}
-
 /** inspect answers with a consistent report or an InspectError inside the input, in linear work. */
 const inspectedLinearly = (bytes: Uint8Array) => {
   const budget = READS_PER_BYTE * (bytes.length + 1);
   let report: ReturnType<typeof inspect> | undefined;
-  const calls = countingReads(budget, () => {
+  const { calls } = countReads(budget, () => {
     try {
       report = inspect(bytes);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { countReads, READS_PER_BYTE } from './count-reads.test-helper.js';
 import { InspectError, inspect } from './index.js';
-import { Reader } from './reader.js';
 import {
   body,
   func,
@@ -25,7 +25,6 @@ import {
  * input measured, fuzzed ones included); one that goes back over what it read makes thousands per
  * byte on inputs of a few MB. The budget leaves 4x room for how reads are split up.
  */
-const READS_PER_BYTE = 8;
 
 /**
  * A hang guard only, for work the counter cannot see (allocation, copying): linear inspection of
@@ -40,31 +39,17 @@ const HANG_GUARD_MS = 20_000;
  */
 function inspectCounted(bytes: Uint8Array): { calls: number; report: ReturnType<typeof inspect> | null } {
   const budget = READS_PER_BYTE * (bytes.length + 1);
-  const proto = Reader.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const methods = Object.getOwnPropertyNames(Reader.prototype).filter(
-    (name) =>
-      name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, name)?.value === 'function',
-  );
-  const originals = methods.map((name) => [name, proto[name]!] as const);
-  let calls = 0;
-  for (const [name, original] of originals)
-    proto[name] = function (this: Reader, ...args: unknown[]) {
-      if (++calls > budget) throw new Error(`inspect made over ${budget} reads of ${bytes.length} bytes`);
-      return original.apply(this, args);
-    };
   const start = performance.now();
-  try {
-    let report: ReturnType<typeof inspect> | null = null;
+  const { value: report, calls } = countReads(budget, () => {
     try {
-      report = inspect(bytes);
+      return inspect(bytes);
     } catch (error) {
       if (!(error instanceof InspectError)) throw error;
+      return null;
     }
-    expect(performance.now() - start, 'hang guard, not a performance target').toBeLessThan(HANG_GUARD_MS);
-    return { calls, report };
-  } finally {
-    for (const [name, original] of originals) proto[name] = original;
-  }
+  });
+  expect(performance.now() - start, 'hang guard, not a performance target').toBeLessThan(HANG_GUARD_MS);
+  return { calls, report };
 }
 
 /** Inspects `bytes` and checks its work stayed linear: within READS_PER_BYTE calls per byte. */
