@@ -36,6 +36,9 @@ async function serveApp(builds: string): Promise<{ server: RunningServer; store:
   const store = join(dir, 'store');
   cpSync(join(builds, 'app'), join(dir, 'app'), { recursive: true });
   await run(process.execPath, [CLI, 'publish', join(dir, 'app'), '--store', store]);
+  // The same source with -sEXPORT_ES6 glue (app.mjs), as a module of its own.
+  cpSync(join(builds, 'es6'), join(dir, 'app-es6'), { recursive: true });
+  await run(process.execPath, [CLI, 'publish', join(dir, 'app-es6'), '--store', store]);
   return { store, server: await startServer({ store: fsStore({ dir: store }), port: 0 }) };
 }
 
@@ -92,7 +95,8 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
         body: `<!doctype html><meta charset="utf-8"><script type="module">
           window.outcome = (async () => {
             const { loadEmscripten } = await import('${served.server.url}/v1/emscripten.js');
-            const { app, variant, threads } = await loadEmscripten('app', { server: '${served.server.url}' });
+            const module = new URLSearchParams(location.search).get('module') ?? 'app';
+            const { app, variant, threads } = await loadEmscripten(module, { server: '${served.server.url}' });
             const primes = app._count_primes(200000);
             return { variant: variant.name, threads, kind: app._build_kind(), primes, offMain: app._work_off_main(), isolated: crossOriginIsolated };
           })().catch((e) => ({ error: String(e && e.stack || e) }));
@@ -106,10 +110,10 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
     await served?.server.close();
   });
 
-  const outcome = async (kind: 'isolated' | 'plain') => {
+  const outcome = async (kind: 'isolated' | 'plain', module = 'app') => {
     const page = await browser.newPage();
     try {
-      await page.goto(`${pages.origin}/${kind}/app.html`);
+      await page.goto(`${pages.origin}/${kind}/app.html?module=${module}`);
       return await page.evaluate(
         () => (window as unknown as { outcome: Promise<Record<string, unknown>> }).outcome,
       );
@@ -137,6 +141,17 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
       primes: 17_984,
       offMain: 0,
       isolated: false,
+    });
+  });
+
+  it('runs the -sEXPORT_ES6 pthreads build on an isolated page the same way (app.mjs, resolving its files in the bundle)', async () => {
+    expect(await outcome('isolated', 'app-es6')).toEqual({
+      variant: 'pthreads',
+      threads: true,
+      kind: 1,
+      primes: 17_984,
+      offMain: 200_000,
+      isolated: true,
     });
   });
 });

@@ -129,7 +129,12 @@ async function runInBrowser(
   let main: string;
   let factoryUrl: string;
   if (es6) {
-    main = factoryUrl = blobUrl(glue);
+    // Started from a blob URL, ES6 glue would resolve its relative URLs (`new URL('app.wasm',
+    // import.meta.url)`, in pthread workers too) against blob:, which is no base: they resolve
+    // against the bundle, where the file is.
+    main = factoryUrl = blobUrl(
+      glue.replaceAll('import.meta.url', JSON.stringify(bundle.base + bundle.entry)),
+    );
   } else {
     const exportName = options.exportName ?? factoryName(glue);
     if (!exportName) throw new Error('cannot find the factory in the classic glue: pass exportName');
