@@ -104,11 +104,12 @@ for (let k = 0; performance.now() < end; k++) {
   latencies.push(performance.now() - t);
 }
 await server.close();
-console.log(JSON.stringify({
+// Exit only once the line is written: a piped stdout is asynchronous, and process.exit() would cut
+// a long line short (seen: a 219 KB line of latencies cut mid-number).
+process.stdout.write(JSON.stringify({
   manifestBytes: bytes.length, rssBefore, rss, startup, parseRuns, selectRuns, hotRuns, latencies, sink,
   chosen: firstBody.variant,
-}));
-process.exit(0);
+}) + '\\n', () => process.exit(0));
 `;
 
 interface Result {
