@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -27,6 +27,36 @@ describe('store conformance: fs', () => {
     await store.put('manifest.json', new Uint8Array([2]));
     expect(await readdir(dir)).toEqual(['manifest.json']);
   });
+
+  it('takes over the lock a crashed writer left, and leaves none behind', async () => {
+    const dir = await tempDir();
+    const store = fsStore({ dir });
+    await store.put('manifest.json', new Uint8Array([1]));
+    // A compare-and-swap's lock from a process that died mid-write, 60 s ago.
+    await writeFile(join(dir, 'manifest.json.lock'), '12345 deadbeef');
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(dir, 'manifest.json.lock'), past, past);
+    const { version } = (await store.getVersioned('manifest.json'))!;
+    expect(await store.putIf('manifest.json', new Uint8Array([2]), version)).toBe(true);
+    expect(await store.get('manifest.json')).toEqual(new Uint8Array([2]));
+    expect(await readdir(dir)).toEqual(['manifest.json']);
+  });
+
+  it('waits for a lock that is held, and writes once it is released', async () => {
+    const dir = await tempDir();
+    const store = fsStore({ dir });
+    await writeFile(join(dir, 'manifest.json.lock'), '12345 0123abcd');
+    let done = false;
+    const write = store.putIf('manifest.json', new Uint8Array([7]), null).then((ok) => {
+      done = true;
+      return ok;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toBe(false);
+    await rm(join(dir, 'manifest.json.lock'));
+    expect(await write).toBe(true);
+    expect(await store.get('manifest.json')).toEqual(new Uint8Array([7]));
+  });
 });
 
 describe('a failing store', () => {
@@ -36,6 +66,8 @@ describe('a failing store', () => {
     put: () => Promise.reject(new Error('disk on fire')),
     delete: () => Promise.reject(new Error('disk on fire')),
     list: () => Promise.reject(new Error('disk on fire')),
+    getVersioned: () => Promise.reject(new Error('disk on fire')),
+    putIf: () => Promise.reject(new Error('disk on fire')),
   };
 
   it('turns into 503 with Retry-After and a JSON error that leaks nothing, never a 500', async () => {

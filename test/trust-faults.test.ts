@@ -73,8 +73,13 @@ async function controllable() {
         await new Promise((r) => setTimeout(r, 30));
         return real();
       case 'truncate': {
-        const value = (await real()) as Uint8Array | null | undefined;
-        return (value instanceof Uint8Array ? value.subarray(0, value.length >> 1) : value) as T;
+        const value = (await real()) as unknown;
+        const half = (b: Uint8Array) => b.subarray(0, b.length >> 1);
+        if (value instanceof Uint8Array) return half(value) as T;
+        // A versioned read (what publishing uses) is truncated the same way.
+        if (value && typeof value === 'object' && (value as { value?: unknown }).value instanceof Uint8Array)
+          return { ...(value as object), value: half((value as { value: Uint8Array }).value) } as T;
+        return value as T;
       }
       case 'string':
         return 'secret bytes' as T;
@@ -94,6 +99,12 @@ async function controllable() {
     put: (key, value) => act(key, true, () => inner.put(key, value)),
     delete: (key) => act(key, true, () => inner.delete(key)),
     list: (prefix) => inner.list(prefix),
+    // The faults act on versioned reads and conditional writes alike: publishing uses them.
+    getVersioned: (key) =>
+      state.fault === 'throw' && applies(key, false)
+        ? throwNow()
+        : act(key, false, () => inner.getVersioned(key)),
+    putIf: (key, value, version) => act(key, true, () => inner.putIf(key, value, version)),
   };
   return { store, state };
 }

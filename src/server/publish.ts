@@ -32,7 +32,7 @@ import {
   type Variant,
   validateManifest,
 } from './manifest.js';
-import { guard, type Store } from './store.js';
+import { guard, type Store, StoreError } from './store.js';
 
 /** Publish-time compressors; gzip through CompressionStream works everywhere, brotli where the runtime has it. */
 export type Encoders = Partial<Record<'br' | 'gzip', (bytes: Uint8Array) => Promise<Uint8Array>>>;
@@ -109,7 +109,8 @@ export class PublishError extends Error {
   }
 }
 
-// One writer at a time per store within this process: read-modify-write of the manifest.
+// One writer at a time per store within this process (fewer compare-and-swap retries); across
+// processes and isolates, the manifest's compare-and-swap keeps every publish.
 const locks = new WeakMap<Store, Promise<unknown>>();
 
 /** Publishes one variant (see {@link publishSet}). */
@@ -185,8 +186,31 @@ async function publishNow(
     published.push({ variant, report: p.report });
   }
 
-  const current = await guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
-  const manifest: Manifest = current ? upgrade(parseManifest(current)) : emptyManifest();
+  // Compare-and-swap on the manifest: a publish that lost the race to another publisher (another
+  // process, another Workers isolate) reads what that one committed and applies itself again, so
+  // neither is lost.
+  for (let attempt = 1; ; attempt++) {
+    const current = await guard(store.driver, 'get', () => store.getVersioned(MANIFEST_KEY));
+    const manifest: Manifest = current ? upgrade(parseManifest(current.value)) : emptyManifest();
+    const { entry, ordering } = apply(manifest, input, published);
+    const bytes = serializeManifest(manifest);
+    if (await guard(store.driver, 'put', () => store.putIf(MANIFEST_KEY, bytes, current?.version ?? null)))
+      return { entry, published, ordering };
+    if (attempt >= COMMIT_TRIES)
+      throw new StoreError(`the manifest changed under ${COMMIT_TRIES} tries to publish: try again`);
+    await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+  }
+}
+
+/** How often a publish re-applies itself over what others committed before it gives up (a 503). */
+const COMMIT_TRIES = 50;
+
+/** Applies a publish to a manifest (in place): the module's version, variants, fallback, order. */
+function apply(
+  manifest: Manifest,
+  input: PublishSetInput,
+  published: PublishSetResult['published'],
+): { entry: ModuleEntry; ordering: Ordering<Variant> } {
   const entry: ModuleEntry = moduleOf(manifest, input.module) ?? {
     version: input.version ?? '0.0.0',
     variants: [],
@@ -216,8 +240,7 @@ async function publishNow(
   entry.variants = ordering.variants;
   manifest.modules[input.module] = entry;
   validateManifest(manifest);
-  await guard(store.driver, 'put', () => store.put(MANIFEST_KEY, serializeManifest(manifest)));
-  return { entry, published, ordering };
+  return { entry, ordering };
 }
 
 interface PlannedBundle {

@@ -15,6 +15,22 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Every key that starts with `prefix`, sorted. */
   list(prefix?: string): Promise<string[]>;
+  /**
+   * The value with its version (an opaque token: R2's etag, a content hash), or null when absent:
+   * what {@link Store.putIf} compares against.
+   */
+  getVersioned(key: string): Promise<Versioned | null>;
+  /**
+   * Compare-and-swap: writes only if the key is still at `version` (null: only if it is absent),
+   * atomically with respect to every other writer, in this process or another. False when another
+   * writer got there first; the value is then left as that writer made it.
+   */
+  putIf(key: string, value: Uint8Array, version: string | null): Promise<boolean>;
+}
+
+export interface Versioned {
+  value: Uint8Array;
+  version: string;
 }
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/;
@@ -80,6 +96,20 @@ export function withTimeout(store: Store, ms: number): Store {
       }),
     put: (key, value) => run('put', () => store.put(key, value)),
     delete: (key) => run('delete', () => store.delete(key)),
+    getVersioned: (key) =>
+      run('get', async () => {
+        const got = await store.getVersioned(key);
+        if (got !== null && (!isBytes(got?.value) || typeof got.version !== 'string'))
+          throw new StoreError(`${store.driver} store: get returned no bytes`);
+        return got;
+      }),
+    putIf: (key, value, version) =>
+      run('put', async () => {
+        const done = await store.putIf(key, value, version);
+        if (typeof done !== 'boolean')
+          throw new StoreError(`${store.driver} store: putIf returned no answer`);
+        return done;
+      }),
     list: (prefix) =>
       run('list', async () => {
         const keys = await store.list(prefix);

@@ -262,6 +262,8 @@ export function recording(inner: Store): Store & { keys: Set<string>; expectOnly
     put: (key, value) => inner.put(seen(key), value),
     delete: (key) => inner.delete(seen(key)),
     list: (prefix) => inner.list(prefix),
+    getVersioned: (key) => inner.getVersioned(seen(key)),
+    putIf: (key, value, version) => inner.putIf(seen(key), value, version),
     keys,
     expectOnlyStoreKeys() {
       const odd = [...keys].filter((k) => !STORE_KEY.test(k));

@@ -50,6 +50,34 @@ export function storeSuite(makeStore: () => Store | Promise<Store>): void {
     },
   );
 
+  it('compare-and-swap: creates only when absent, replaces only at the version it read', async () => {
+    const store = await makeStore();
+    expect(await store.getVersioned('manifest.json')).toBeNull();
+    expect(await store.putIf('manifest.json', bytes(1), null)).toBe(true);
+    // Absent is a version too: a second creator loses.
+    expect(await store.putIf('manifest.json', bytes(2), null)).toBe(false);
+    const first = (await store.getVersioned('manifest.json'))!;
+    expect(first.value).toEqual(bytes(1));
+    expect(await store.putIf('manifest.json', bytes(3), first.version)).toBe(true);
+    // The version read before that write is stale now: refused, and the value is left alone.
+    expect(await store.putIf('manifest.json', bytes(4), first.version)).toBe(false);
+    const second = (await store.getVersioned('manifest.json'))!;
+    expect(second.value).toEqual(bytes(3));
+    expect(second.version).not.toBe(first.version);
+  });
+
+  it('compare-and-swap: of writers racing from one version, exactly one wins', async () => {
+    const store = await makeStore();
+    await store.put('manifest.json', bytes(0));
+    const { version } = (await store.getVersioned('manifest.json'))!;
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((n) => store.putIf('manifest.json', bytes(n), version)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true) + 1;
+    expect((await store.getVersioned('manifest.json'))!.value).toEqual(bytes(winner));
+  });
+
   it('stores a 1 MiB value intact', async () => {
     const store = await makeStore();
     const big = new Uint8Array(1024 * 1024).map((_, i) => (i * 31) & 0xff);

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { checkKey, guard, type Store, StoreError } from '../store.js';
 
@@ -11,9 +11,18 @@ export interface FsStoreOptions {
   dir: string;
 }
 
+/** A lock older than this was left by a writer that crashed (a compare-and-swap takes milliseconds). */
+const STALE_LOCK_MS = 15_000;
+const LOCK_TRIES = 400;
+
+const versionOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
 /**
  * A filesystem store: one file per key under `dir`. Writes go to a temporary file beside the
- * target and are renamed over it, so a crash mid-write leaves the previous value whole.
+ * target and are renamed over it, so a crash mid-write leaves the previous value whole. A
+ * compare-and-swap holds `<key>.lock` (created exclusively, so one writer at a time across
+ * processes) while it compares the current value's hash and renames the new value in; a lock left
+ * by a crashed writer is taken over once it is older than 15 s.
  */
 export function fsStore(options: FsStoreOptions): Store {
   if (!options?.dir) throw new StoreError('fs store: option "dir" is required');
@@ -51,6 +60,32 @@ export function fsStore(options: FsStoreOptions): Store {
         }
       }),
     delete: (key) => guard(DRIVER_NAME, 'delete', () => rm(pathOf(key), { force: true })),
+    getVersioned: (key) =>
+      guard(DRIVER_NAME, 'get', async () => {
+        const value = await readOrNull(pathOf(key));
+        return value ? { value, version: versionOf(value) } : null;
+      }),
+    putIf: (key, value, version) =>
+      guard(DRIVER_NAME, 'put', async () => {
+        const path = pathOf(key);
+        await mkdir(dirname(path), { recursive: true });
+        const release = await lock(`${path}.lock`);
+        try {
+          const current = await readOrNull(path);
+          if ((current ? versionOf(current) : null) !== version) return false;
+          const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+          try {
+            await writeFile(temp, value, { flush: true });
+            await rename(temp, path);
+          } catch (err) {
+            await rm(temp, { force: true });
+            throw err;
+          }
+          return true;
+        } finally {
+          await release();
+        }
+      }),
     list: (prefix = '') =>
       guard(DRIVER_NAME, 'list', async () => {
         let entries: Dirent[];
@@ -67,10 +102,44 @@ export function fsStore(options: FsStoreOptions): Store {
               .split(sep)
               .join('/'),
           )
-          .filter((key) => !key.endsWith('.tmp') && isKey(key) && key.startsWith(prefix))
+          .filter((key) => !/\.(tmp|lock)$/.test(key) && isKey(key) && key.startsWith(prefix))
           .sort();
       }),
   };
+}
+
+async function readOrNull(path: string): Promise<Uint8Array | null> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Takes the lock file (exclusive create), waiting for its holder, or taking it over once stale. */
+async function lock(path: string): Promise<() => Promise<void>> {
+  const token = randomBytes(8).toString('hex');
+  for (let i = 0; i < LOCK_TRIES; i++) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(`${process.pid} ${token}`);
+      await handle.close();
+      return async () => {
+        // Remove it only while it is still ours (it is, unless we were taken for crashed).
+        if ((await readFile(path, 'utf8').catch(() => '')).endsWith(token)) await rm(path, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const age = await stat(path).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > STALE_LOCK_MS) await rm(path, { force: true });
+    else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+  }
+  throw new StoreError('fs store: the lock stayed busy');
 }
 
 function isKey(key: string): boolean {

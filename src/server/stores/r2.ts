@@ -4,8 +4,12 @@ export const DRIVER_NAME = 'r2';
 
 /** The part of the Workers `R2Bucket` binding this driver uses (kept structural: no Workers types needed). */
 export interface R2BucketLike {
-  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
-  put(key: string, value: ArrayBuffer | ArrayBufferView): Promise<unknown>;
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; etag: string } | null>;
+  put(
+    key: string,
+    value: ArrayBuffer | ArrayBufferView,
+    options?: { onlyIf?: { etagMatches?: string; etagDoesNotMatch?: string } },
+  ): Promise<unknown>;
   delete(key: string): Promise<void>;
   list(options?: { prefix?: string; cursor?: string }): Promise<{
     objects: { key: string }[];
@@ -33,6 +37,18 @@ export function r2Store(options: R2StoreOptions): Store {
     // A body of known length: R2 refuses streams of unknown length in workerd.
     put: (key, value) => guard(DRIVER_NAME, 'put', async () => void (await bucket.put(checkKey(key), value))),
     delete: (key) => guard(DRIVER_NAME, 'delete', () => bucket.delete(checkKey(key))),
+    getVersioned: (key) =>
+      guard(DRIVER_NAME, 'get', async () => {
+        const object = await bucket.get(checkKey(key));
+        return object ? { value: new Uint8Array(await object.arrayBuffer()), version: object.etag } : null;
+      }),
+    // R2's conditional put is the compare-and-swap: it answers null when the condition fails.
+    // "Absent" is `etagDoesNotMatch: '*'` (If-None-Match: *).
+    putIf: (key, value, version) =>
+      guard(DRIVER_NAME, 'put', async () => {
+        const onlyIf = version === null ? { etagDoesNotMatch: '*' } : { etagMatches: version };
+        return (await bucket.put(checkKey(key), value, { onlyIf })) !== null;
+      }),
     list: (prefix = '') =>
       guard(DRIVER_NAME, 'list', async () => {
         const keys: string[] = [];
