@@ -87,9 +87,14 @@ if (!quiet) printSizes();
 /** dist/browser/index.json: the client scripts by kind, read by Node and by the Worker (src/server/assets.ts). */
 function writeAssetIndex() {
   const browser = join(dist, 'browser');
-  const list = (sub) => readdirSync(join(browser, sub)).filter((f) => f.endsWith('.js')).sort();
+  const list = (sub) =>
+    readdirSync(join(browser, sub))
+      .filter((f) => f.endsWith('.js'))
+      .sort();
   const index = {
-    scripts: readdirSync(browser).filter((f) => f.endsWith('.js')).sort(),
+    scripts: readdirSync(browser)
+      .filter((f) => f.endsWith('.js'))
+      .sort(),
     chunks: list('chunks'),
     polyfills: list('polyfills'),
   };
