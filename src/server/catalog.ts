@@ -12,24 +12,33 @@ export function generationOf(manifest: Manifest): string {
 }
 
 export interface Catalog {
-  /** The current manifest: cached for `ttlMs`, reloaded after, dropped at once by `invalidate`. */
+  /**
+   * The current manifest. Fresh for `ttlMs`; after that the cached one is still answered while a
+   * reload runs beside it (a reload never makes a request wait), and a reload parses only when the
+   * bytes changed. Dropped at once by `invalidate` (the next request loads it).
+   */
   manifest(): Promise<Manifest>;
   invalidate(): void;
 }
 
 /**
  * Reads the manifest from the store with a short cache, so each request does not re-read and
- * re-validate it. A manifest that fails validation at run time is a 503: serving from it could
- * serve a wrong binary.
+ * re-validate it. A manifest that fails validation when loaded with nothing cached is a 503:
+ * serving from it could serve a wrong binary. One that fails on a background reload is logged, and
+ * the last valid one goes on being served (its blobs are content-addressed and checked on every read).
  */
 export function createCatalog(store: Store, ttlMs = 2000): Catalog {
   let cached: { at: number; value: Promise<Manifest> } | undefined;
-  const load = async (): Promise<Manifest> => {
-    const bytes = await guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
+  let refreshing: Promise<void> | undefined;
+
+  const parse = async (bytes: Uint8Array | null, previous?: Manifest): Promise<Manifest> => {
     if (!bytes) return emptyManifest();
+    const generation = toHex(await sha256(bytes)).slice(0, 16);
+    // Unchanged bytes: the manifest already parsed and validated from them is the answer.
+    if (previous && generations.get(previous) === generation) return previous;
     try {
       const manifest = parseManifest(bytes);
-      generations.set(manifest, toHex(await sha256(bytes)).slice(0, 16));
+      generations.set(manifest, generation);
       return manifest;
     } catch (err) {
       if (!(err instanceof ManifestError)) throw err;
@@ -37,18 +46,41 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
       throw new ApiError(503, 'the manifest in the store is invalid', { headers: { 'Retry-After': '30' } });
     }
   };
+  const read = () => guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
+
+  const loadNow = (): Promise<Manifest> => {
+    const value = read().then((bytes) => parse(bytes));
+    const entry = { at: Date.now(), value };
+    cached = entry;
+    // A failed load is not cached: the next request tries again.
+    value.catch(() => {
+      if (cached === entry) cached = undefined;
+    });
+    return value;
+  };
+
+  const refresh = (current: { at: number; value: Promise<Manifest> }) => {
+    if (refreshing) return;
+    refreshing = (async () => {
+      try {
+        const previous = await current.value;
+        const next = await parse(await read(), previous);
+        // Only if nothing replaced the entry meanwhile (an invalidate, a newer load).
+        if (cached === current) cached = { at: Date.now(), value: Promise.resolve(next) };
+      } catch (err) {
+        // Keep serving the last valid manifest; the next stale request tries again.
+        if (!(err instanceof ApiError)) console.error('weft: reloading the manifest failed:', err);
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+  };
+
   return {
     manifest() {
-      const now = Date.now();
-      // `>=`: a ttl of 0 never serves a cached manifest, even within the same millisecond.
-      if (!cached || now - cached.at >= ttlMs) {
-        const value = load();
-        cached = { at: now, value };
-        // A failed load is not cached: the next request tries again.
-        value.catch(() => {
-          if (cached?.value === value) cached = undefined;
-        });
-      }
+      // A ttl of 0 never serves a cached manifest: every request reads the store.
+      if (!cached || ttlMs <= 0) return loadNow();
+      if (Date.now() - cached.at >= ttlMs) refresh(cached);
       return cached.value;
     },
     invalidate() {
