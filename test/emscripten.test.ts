@@ -58,6 +58,36 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
     });
   });
 
+  it('publishes to a server what the glue shows: the -O3 pthreads build needs workers there too', async () => {
+    const server = await startServer({
+      store: fsStore({ dir: mkdtempSync(join(tmpdir(), 'weft-emcc-remote-')) }),
+      port: 0,
+      publishToken: 'remote-token-0123',
+    });
+    try {
+      const folder = join(mkdtempSync(join(tmpdir(), 'weft-emcc-')), 'release');
+      cpSync(join(builds, 'release'), folder, { recursive: true });
+      const { stdout, stderr } = await run(
+        process.execPath,
+        [CLI, 'publish', folder, '--server', server.url],
+        {
+          env: { ...process.env, WEFT_PUBLISH_TOKEN: 'remote-token-0123' },
+        },
+      );
+      expect(stdout).toMatch(
+        /^release\/pthreads: sab requires \[shared-memory threads workers bulk-memory\]/m,
+      );
+      // The glue itself stays behind over PUT, and the CLI says so.
+      expect(stderr).toMatch(/pthreads: PUT sends the wasm only; its 2 other file\(s\) are not published/);
+      const res = await fetch(
+        `${server.url}/v1/modules/release/resolve?caps=shared-memory,threads,workers,bulk-memory`,
+      );
+      expect(((await res.json()) as { requires: string[] }).requires).toContain('workers');
+    } finally {
+      await server.close();
+    }
+  });
+
   describe('one weft publish of the output folders', () => {
     let world: Published;
     beforeAll(async () => {

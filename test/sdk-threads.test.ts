@@ -53,4 +53,30 @@ describe('load() and optional threads', () => {
     expect(result.variant.name).toBe('plain');
     expect(result.threads).toBe(false);
   });
+
+  it('never pairs the wasm of one publish with the record of the next: it loads the bytes the record names', async () => {
+    // /wasm answers from before a republish of `main`; the module's record from after it.
+    const before = memoryStore();
+    await publish(before, { module: 'm', variant: 'main', bytes: DEMO.single });
+    const after = memoryStore();
+    await publish(after, { module: 'm', variant: 'main', bytes: DEMO.sab });
+    const old = createApp({ store: before });
+    const current = createApp({ store: after });
+    const fetch = ((url: RequestInfo | URL, init?: RequestInit) =>
+      Promise.resolve(
+        (String(url).includes('/wasm?') ? old : current).request(String(url), init),
+      )) as typeof globalThis.fetch;
+    const result = await load('m', {
+      server: 'http://weft.test',
+      fetch,
+      profile: { host: 'browser', caps: ['shared-memory', 'threads', 'workers', 'bulk-memory'] },
+      instantiate: false,
+    });
+    expect(result.failed.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/record changed while loading/),
+    ]);
+    // What was compiled is the build the record describes (the SAB build imports a shared memory).
+    expect(WebAssembly.Module.imports(result.module).some((i) => i.kind === 'memory')).toBe(true);
+    expect(result.variant.integrity).toMatch(/^sha256-/);
+  });
 });

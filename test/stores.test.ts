@@ -42,6 +42,26 @@ describe('store conformance: fs', () => {
     expect(await readdir(dir)).toEqual(['manifest.json']);
   });
 
+  it("lets exactly one of eight racing writers take over a crashed writer's lock and win (20 rounds)", async () => {
+    const dir = await tempDir();
+    const store = fsStore({ dir });
+    for (let round = 0; round < 20; round++) {
+      await store.put('manifest.json', new Uint8Array([0, round]));
+      const { version } = (await store.getVersioned('manifest.json'))!;
+      await writeFile(join(dir, 'manifest.json.lock'), '12345 deadbeef');
+      const past = new Date(Date.now() - 60_000);
+      await utimes(join(dir, 'manifest.json.lock'), past, past);
+      const wins = await Promise.all(
+        [1, 2, 3, 4, 5, 6, 7, 8].map((n) =>
+          store.putIf('manifest.json', new Uint8Array([n, round]), version),
+        ),
+      );
+      expect(wins.filter(Boolean), `round ${round}`).toHaveLength(1);
+      expect((await store.get('manifest.json'))![0]).toBe(wins.indexOf(true) + 1);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['manifest.json']);
+  });
+
   it('waits for a lock that is held, and writes once it is released', async () => {
     const dir = await tempDir();
     const store = fsStore({ dir });

@@ -6,7 +6,7 @@ import { InspectError, inspect } from '../inspect/index.js';
 import { threadModel } from '../profile/caps.js';
 import { applyDeclaration, DeclarationError, parseDeclaration } from '../server/declaration.js';
 import { ManifestError, type Variant } from '../server/manifest.js';
-import { PublishError, type PublishSetResult, publishSet } from '../server/publish.js';
+import { glueOf, PublishError, type PublishSetResult, publishSet } from '../server/publish.js';
 import { fsStore } from '../server/stores/fs.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';
 import { nodeEncoders } from './encoders.js';
@@ -253,9 +253,10 @@ async function publishRemote(server: string, plan: FolderPlan): Promise<Publishe
         `weft publish: ${v.variant}: PUT sends the wasm only; its ${v.bundle.files.length - 1} other file(s) are not published (publish whole builds with --store)`,
       );
     const bare = inspect(v.bytes);
-    const seen = inspect(v.bytes, { glue: v.glue });
+    const seen = inspect(v.bytes, { glue: glueOf(v) });
     const wanted = applyDeclaration(seen, v.declaration ?? {});
-    const url = new URL(`/v1/modules/${plan.module}/variants/${v.variant}`, server);
+    // Under the server's own path: weft may be mounted at one (https://site/wasm).
+    const url = new URL(`${server.replace(/\/+$/, '')}/v1/modules/${plan.module}/variants/${v.variant}`);
     const edits = [
       ...wanted.requires.filter((c) => !bare.requires.includes(c)).map((c) => `+${c}`),
       ...bare.requires.filter((c) => !wanted.requires.includes(c)).map((c) => `-${c}`),
@@ -272,7 +273,7 @@ async function publishRemote(server: string, plan: FolderPlan): Promise<Publishe
       body: v.bytes as Uint8Array<ArrayBuffer>,
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/wasm' },
     });
-    const answer = (await res.json()) as {
+    const answer = (await res.json().catch(() => ({}))) as {
       variant?: Variant;
       order?: Published['ordering'];
       error?: { message: string };

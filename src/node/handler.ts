@@ -55,6 +55,16 @@ export function weftHandler(options: HandlerOptions): Handler {
       return;
     }
     req.url = url;
-    void listener.then((answer) => answer(req, res));
+    listener.then(
+      (answer) => answer(req, res),
+      (err: unknown) => {
+        // weft could not start (its scripts unreadable, a bad option): say so, never hang the request.
+        if (next) next(err);
+        else
+          res
+            .writeHead(503, { 'Content-Type': 'application/json' })
+            .end('{"error":{"code":"unavailable","message":"weft did not start"}}');
+      },
+    );
   };
 }

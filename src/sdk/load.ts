@@ -125,7 +125,15 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
         const module = await compileVerified(res, integrity, report, variantName);
         manifest = await entry;
         const variant = manifest.variants.find((v) => v.name === variantName);
-        if (variant)
+        // The record must describe these very bytes: a republish between the two answers (or a
+        // cached /wasm answer) would otherwise pair this wasm with another build's record and glue.
+        if (variant && variant.integrity !== integrity) {
+          // Not this variant's fault: it is fetched again below, by the URL its record names.
+          failed.push({
+            variant: '(negotiated)',
+            reason: `the module's record changed while loading (${variant.integrity}, not ${integrity})`,
+          });
+        } else if (variant)
           return finish(
             name,
             { module, variant, profile, rejected: select(manifest.variants, profile.caps).rejected, failed },

@@ -162,7 +162,7 @@ async function publishNow(
   const planned = input.variants.map((v, i) => {
     const at = input.variants.length > 1 ? `variants[${i}]` : '';
     const bundle = v.bundle ? planBundle(v.bundle, v.bytes, at) : undefined;
-    const report = inspect(v.bytes, { glue: v.glue ?? bundle?.glue.map((g) => g.text) });
+    const report = inspect(v.bytes, { glue: glueOf(v) });
     const declared = v.declaration ?? {};
     return { input: v, report, declared, bundle, ...applyDeclaration(report, declared, at) };
   });
@@ -243,6 +243,18 @@ function apply(
   return { entry, ordering };
 }
 
+/** A bundle's scripts (glue, workers, boot files) with their text: what its wasm is read beside. */
+function scriptsOf(input: BundleInput): { path: string; text: string }[] {
+  return input.files
+    .filter((f) => ['glue', 'worker', 'boot'].includes(roleOf(f.path, input.wasmPath)))
+    .map((f) => ({ path: f.path, text: new TextDecoder().decode(f.bytes) }));
+}
+
+/** The glue a variant's wasm is inspected with: what was given, else its bundle's scripts. */
+export function glueOf(v: VariantInput): string[] {
+  return v.glue ?? (v.bundle ? scriptsOf(v.bundle).map((g) => g.text) : []);
+}
+
 interface PlannedBundle {
   input: BundleInput;
   entry: string;
@@ -265,9 +277,7 @@ function planBundle(input: BundleInput, wasm: Uint8Array, at: string): PlannedBu
   const own = input.files.find((f) => f.path === input.wasmPath);
   if (!own || !sameBytes(own.bytes, wasm))
     throw new DeclarationError(field('file'), "is not among the bundle's files with the variant's bytes");
-  const glue = input.files
-    .filter((f) => ['glue', 'worker', 'boot'].includes(roleOf(f.path, input.wasmPath)))
-    .map((f) => ({ path: f.path, text: new TextDecoder().decode(f.bytes) }));
+  const glue = scriptsOf(input);
   const missing = missingReferences(input.files, glue);
   if (missing.length)
     throw new DeclarationError(

@@ -36,9 +36,12 @@ export function bundleRoutes(app: Hono, ctx: AppContext): void {
     if (!BUNDLE_ID.test(id)) throw new ApiError(400, 'bundle ids are 32 lowercase hex');
     const prefix = bundleBase(id);
     const raw = new URL(c.req.url).pathname;
+    const at = raw.indexOf(prefix);
+    // An id written percent-encoded is not the id's own spelling: no such bundle URL.
+    if (at < 0) throw new ApiError(404, 'no such bundle');
     let path: string;
     try {
-      path = decodeURIComponent(raw.slice(raw.indexOf(prefix) + prefix.length));
+      path = decodeURIComponent(raw.slice(at + prefix.length));
     } catch {
       throw new ApiError(400, 'malformed path');
     }

@@ -163,7 +163,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       headers: {
         ...headers,
         'Wasm-Variant': chosen.name,
-        Link: `<${blobPath(chosen.blob)}>; rel="alternate"; type="application/wasm"`,
+        Link: `<${v1Url(c, blobPath(chosen.blob))}>; rel="alternate"; type="application/wasm"`,
       },
     });
   };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { checkKey, guard, type Store, StoreError } from '../store.js';
 
@@ -12,8 +12,7 @@ export interface FsStoreOptions {
 }
 
 /** A lock older than this was left by a writer that crashed (a compare-and-swap takes milliseconds). */
-const STALE_LOCK_MS = 15_000;
-const LOCK_TRIES = 400;
+const STALE_LOCK_MS = 10_000;
 
 const versionOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -22,7 +21,7 @@ const versionOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
  * target and are renamed over it, so a crash mid-write leaves the previous value whole. A
  * compare-and-swap holds `<key>.lock` (created exclusively, so one writer at a time across
  * processes) while it compares the current value's hash and renames the new value in; a lock left
- * by a crashed writer is taken over once it is older than 15 s.
+ * by a crashed writer is taken over once it is older than 10 s.
  */
 export function fsStore(options: FsStoreOptions): Store {
   if (!options?.dir) throw new StoreError('fs store: option "dir" is required');
@@ -69,13 +68,18 @@ export function fsStore(options: FsStoreOptions): Store {
       guard(DRIVER_NAME, 'put', async () => {
         const path = pathOf(key);
         await mkdir(dirname(path), { recursive: true });
-        const release = await lock(`${path}.lock`);
+        const held = await lock(`${path}.lock`);
         try {
           const current = await readOrNull(path);
           if ((current ? versionOf(current) : null) !== version) return false;
           const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
           try {
             await writeFile(temp, value, { flush: true });
+            // Taken over meanwhile (judged crashed): the new holder decides, this write does not land.
+            if (!(await held.held())) {
+              await rm(temp, { force: true });
+              return false;
+            }
             await rename(temp, path);
           } catch (err) {
             await rm(temp, { force: true });
@@ -83,7 +87,7 @@ export function fsStore(options: FsStoreOptions): Store {
           }
           return true;
         } finally {
-          await release();
+          await held.release();
         }
       }),
     list: (prefix = '') =>
@@ -102,7 +106,7 @@ export function fsStore(options: FsStoreOptions): Store {
               .split(sep)
               .join('/'),
           )
-          .filter((key) => !/\.(tmp|lock)$/.test(key) && isKey(key) && key.startsWith(prefix))
+          .filter((key) => !/\.(tmp|lock|stale)$/.test(key) && isKey(key) && key.startsWith(prefix))
           .sort();
       }),
   };
@@ -117,17 +121,35 @@ async function readOrNull(path: string): Promise<Uint8Array | null> {
   }
 }
 
-/** Takes the lock file (exclusive create), waiting for its holder, or taking it over once stale. */
-async function lock(path: string): Promise<() => Promise<void>> {
+interface Lock {
+  /** Whether the lock file is still this holder's (false once a waiter took it for crashed). */
+  held(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lock file (exclusive create), waiting for its holder. A lock older than
+ * STALE_LOCK_MS was left by a crashed writer: it is taken over by renaming it aside (atomic, so of
+ * waiters that judged the same lock stale only one moves it), and a live lock moved by mistake is
+ * put back. A holder checks the lock is still its own before it commits (see putIf).
+ */
+async function lock(path: string): Promise<Lock> {
   const token = randomBytes(8).toString('hex');
-  for (let i = 0; i < LOCK_TRIES; i++) {
+  const deadline = Date.now() + STALE_LOCK_MS + 5_000;
+  while (Date.now() < deadline) {
     try {
       const handle = await open(path, 'wx');
-      await handle.writeFile(`${process.pid} ${token}`);
-      await handle.close();
-      return async () => {
-        // Remove it only while it is still ours (it is, unless we were taken for crashed).
-        if ((await readFile(path, 'utf8').catch(() => '')).endsWith(token)) await rm(path, { force: true });
+      try {
+        await handle.writeFile(`${process.pid} ${token}`);
+      } finally {
+        await handle.close();
+      }
+      const mine = async () => (await readFile(path, 'utf8').catch(() => '')).endsWith(token);
+      return {
+        held: mine,
+        release: async () => {
+          if (await mine()) await rm(path, { force: true });
+        },
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -136,8 +158,24 @@ async function lock(path: string): Promise<() => Promise<void>> {
       (s) => Date.now() - s.mtimeMs,
       () => 0,
     );
-    if (age > STALE_LOCK_MS) await rm(path, { force: true });
-    else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    if (age > STALE_LOCK_MS) {
+      const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
+      const moved = await rename(path, aside).then(
+        () => true,
+        () => false,
+      );
+      if (moved) {
+        const stillStale = await stat(aside).then(
+          (s) => Date.now() - s.mtimeMs > STALE_LOCK_MS,
+          () => true,
+        );
+        // A live lock taken by mistake goes back where its holder will look for it.
+        if (!stillStale) await link(aside, path).catch(() => {});
+        await rm(aside, { force: true });
+      }
+    } else {
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
   }
   throw new StoreError('fs store: the lock stayed busy');
 }
