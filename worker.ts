@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
+import { type R2BucketLike, r2Store } from './src/registry/stores/r2.js';
 import { createApp } from './src/server/app.js';
 import { collectAssets } from './src/server/assets.js';
 import type { EdgeCache } from './src/server/edge-cache.js';
-import { type R2BucketLike, r2Store } from './src/server/stores/r2.js';
 
 /** The Worker's bindings (wrangler.toml); the publish token is a secret (`wrangler secret put WEFT_PUBLISH_TOKEN`). */
 export interface Env {

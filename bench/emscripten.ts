@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startServer } from '../src/node/serve.js';
-import { fsStore } from '../src/server/stores/fs.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 import { chromiumPath, launchChromium } from '../test/harness/browser.js';
 import { emccBuilds } from '../test/harness/builds.js';
 import { startPageServer } from '../test/harness/pages.js';

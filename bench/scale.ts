@@ -16,9 +16,9 @@ const ROUNDS = 2;
 const CHILD = `
 import { startServer } from './src/node/serve.ts';
 import { nodeEncoders } from './src/node/encoders.ts';
-import { MANIFEST_KEY, parseManifest, serializeManifest } from './src/server/manifest.ts';
-import { publish } from './src/server/publish.ts';
-import { memoryStore } from './src/server/stores/memory.ts';
+import { MANIFEST_KEY, parseManifest, serializeManifest } from './src/registry/manifest.ts';
+import { publish } from './src/registry/publish.ts';
+import { memoryStore } from './src/registry/stores/memory.ts';
 import { select } from './src/profile/select.ts';
 import { bigWasm } from './bench/fixture.ts';
 

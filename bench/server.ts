@@ -22,8 +22,8 @@ const WEFT = `
 import { readFileSync } from 'node:fs';
 import { startServer } from './src/node/serve.ts';
 import { nodeEncoders } from './src/node/encoders.ts';
-import { publish } from './src/server/publish.ts';
-import { fsStore } from './src/server/stores/fs.ts';
+import { publish } from './src/registry/publish.ts';
+import { fsStore } from './src/registry/stores/fs.ts';
 const [dir, big, sab, set] = process.argv.slice(2);
 const store = fsStore({ dir });
 // Least capable first, as the demo seeding does: placement keeps preference order (set, sab, single).

@@ -23,9 +23,9 @@ const LIBRARY = {
   polyfill: 'src/polyfill/index.ts',
   server: 'src/server/index.ts',
   node: 'src/node/index.ts',
-  'stores/memory': 'src/server/stores/memory.ts',
-  'stores/fs': 'src/server/stores/fs.ts',
-  'stores/r2': 'src/server/stores/r2.ts',
+  'stores/memory': 'src/registry/stores/memory.ts',
+  'stores/fs': 'src/registry/stores/fs.ts',
+  'stores/r2': 'src/registry/stores/r2.ts',
 };
 /** Self-contained bundles: what browsers and workerd load. */
 const BUNDLES = {

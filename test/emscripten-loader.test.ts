@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadEmscripten } from '../src/emscripten/index.js';
 import { type RunningServer, startServer } from '../src/node/serve.js';
-import { fsStore } from '../src/server/stores/fs.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
 import { EMCC_INSTALL, emccBuilds } from './harness/builds.js';
 import { type PageServer, startPageServer } from './harness/pages.js';

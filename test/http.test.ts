@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe } from 'vitest';
 import { loadAssets } from '../src/node/assets.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
-import { memoryStore } from '../src/server/stores/memory.js';
 import { describeMatrix } from './harness/matrix.js';
 import { httpSuite } from './suites/http.js';
 

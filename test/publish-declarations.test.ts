@@ -6,10 +6,10 @@
  */
 import type { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MANIFEST_KEY } from '../src/registry/manifest.js';
+import type { Store } from '../src/registry/store.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
-import { MANIFEST_KEY } from '../src/server/manifest.js';
-import type { Store } from '../src/server/store.js';
-import { memoryStore } from '../src/server/stores/memory.js';
 import { DEMO, type DemoName, TOKEN } from './harness/trust.js';
 
 let store: Store;

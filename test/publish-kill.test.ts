@@ -4,15 +4,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseManifest } from '../src/server/manifest.js';
+import { parseManifest } from '../src/registry/manifest.js';
 import { bundleScript } from './harness/bundle.js';
 
 // Publishes the demo variants into a filesystem store, over and over, under fresh variant names,
 // until it is killed. Each round prints the round number once its publish has returned.
 const PUBLISHER = `
 import { readFileSync } from 'node:fs';
-import { fsStore } from './src/server/stores/fs.ts';
-import { publish } from './src/server/publish.ts';
+import { fsStore } from './src/registry/stores/fs.ts';
+import { publish } from './src/registry/publish.ts';
 import { nodeEncoders } from './src/node/encoders.ts';
 const [dir] = process.argv.slice(2);
 const store = fsStore({ dir });

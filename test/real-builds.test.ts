@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { inspect } from '../src/inspect/index.js';
 import { CAPABILITIES, type Capability } from '../src/profile/caps.js';
 import { select } from '../src/profile/select.js';
-import { publishSet } from '../src/server/publish.js';
-import { memoryStore } from '../src/server/stores/memory.js';
+import { publishSet } from '../src/registry/publish.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { REAL_BUILDS_INSTALL, realBuild, realBuildsFetched } from './harness/builds.js';
 import { describeWith } from './harness/require.js';
 

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Capability } from '../src/profile/caps.js';
+import { publish } from '../src/registry/publish.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { load } from '../src/sdk/index.js';
 import { createApp } from '../src/server/app.js';
-import { publish } from '../src/server/publish.js';
-import { memoryStore } from '../src/server/stores/memory.js';
 import { DEMO } from './harness/trust.js';
 
 const ISOLATED: Capability[] = ['shared-memory', 'threads', 'workers', 'bulk-memory'];

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Store } from '../src/registry/store.js';
+import { fsStore } from '../src/registry/stores/fs.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
-import type { Store } from '../src/server/store.js';
-import { fsStore } from '../src/server/stores/fs.js';
-import { memoryStore } from '../src/server/stores/memory.js';
 import { storeSuite } from './suites/store.js';
 
 /** A fresh, empty directory for the calling test, removed when it ends. */

@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { timingSafeEqual } from '../src/registry/digest.js';
+import type { Store } from '../src/registry/store.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
 import { createAuthLimiter } from '../src/server/auth-limit.js';
-import { timingSafeEqual } from '../src/server/digest.js';
-import type { Store } from '../src/server/store.js';
-import { memoryStore } from '../src/server/stores/memory.js';
 import {
   appClient,
   DEMO,

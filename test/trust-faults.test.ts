@@ -4,10 +4,10 @@
  * while /healthz keeps answering and the app recovers as soon as the store does.
  */
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { publish } from '../src/registry/publish.js';
+import { type Store, withTimeout } from '../src/registry/store.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
-import { publish } from '../src/server/publish.js';
-import { type Store, withTimeout } from '../src/server/store.js';
-import { memoryStore } from '../src/server/stores/memory.js';
 import {
   type Answer,
   DEMO,

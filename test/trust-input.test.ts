@@ -11,8 +11,8 @@ import { nodeEncoders } from '../src/node/encoders.js';
 import { MAX_HEAD_BYTES, startServer } from '../src/node/serve.js';
 import { CAPABILITIES, HOSTS } from '../src/profile/caps.js';
 import { encodeToken } from '../src/profile/codec.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 import { createApp } from '../src/server/app.js';
-import { fsStore } from '../src/server/stores/fs.js';
 import {
   type Answer,
   acceptEncoding,

@@ -19,9 +19,9 @@ import {
   vi,
 } from 'vitest';
 import { nodeEncoders } from '../src/node/encoders.js';
+import { parseManifest } from '../src/registry/manifest.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 import { createApp } from '../src/server/app.js';
-import { parseManifest } from '../src/server/manifest.js';
-import { fsStore } from '../src/server/stores/fs.js';
 import {
   type Answer,
   appClient,

@@ -7,11 +7,11 @@
 import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { startServer } from '../src/node/serve.js';
+import { MANIFEST_KEY, ManifestError, parseManifest, validateManifest } from '../src/registry/manifest.js';
+import { publish } from '../src/registry/publish.js';
+import type { Store } from '../src/registry/store.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
-import { MANIFEST_KEY, ManifestError, parseManifest, validateManifest } from '../src/server/manifest.js';
-import { publish } from '../src/server/publish.js';
-import type { Store } from '../src/server/store.js';
-import { memoryStore } from '../src/server/stores/memory.js';
 import { appClient, BIG, DEMO, expectSafe, hexOf, publishedOf, type Req } from './harness/trust.js';
 
 const published = publishedOf(...Object.values(DEMO), BIG);

@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import type { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeEncoders } from '../src/node/encoders.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 import { createApp } from '../src/server/app.js';
-import { fsStore } from '../src/server/stores/fs.js';
 import {
   type Answer,
   appClient,

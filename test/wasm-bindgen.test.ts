@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
-import { fsStore } from '../src/server/stores/fs.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
 import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
 import { type PageServer, startPageServer } from './harness/pages.js';

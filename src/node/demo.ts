@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { MANIFEST_KEY } from '../server/manifest.js';
-import { type Encoders, publishSet } from '../server/publish.js';
-import type { Store } from '../server/store.js';
+import { MANIFEST_KEY } from '../registry/manifest.js';
+import { type Encoders, publishSet } from '../registry/publish.js';
+import type { Store } from '../registry/store.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { planFolder } from './description.js';
 

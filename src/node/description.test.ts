@@ -17,11 +17,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeclarationError } from '../server/declaration.js';
-import { MANIFEST_KEY, parseManifest } from '../server/manifest.js';
-import { publishSet } from '../server/publish.js';
-import type { Store } from '../server/store.js';
-import { memoryStore } from '../server/stores/memory.js';
+import { DeclarationError } from '../registry/declaration.js';
+import { MANIFEST_KEY, parseManifest } from '../registry/manifest.js';
+import { publishSet } from '../registry/publish.js';
+import type { Store } from '../registry/store.js';
+import { memoryStore } from '../registry/stores/memory.js';
 import { glueBeside, planFile, planFolder, stemOf } from './description.js';
 
 const DEMO = (name: 'sab' | 'wasi-threads' | 'single') =>

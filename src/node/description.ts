@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { MAX_INSPECT_BYTES } from '../inspect/index.js';
-import { MAX_BUNDLE_FILES } from '../server/bundle.js';
-import { DeclarationError, parseDeclaration } from '../server/declaration.js';
-import { NAME } from '../server/manifest.js';
-import type { BundleInput, PublishSetInput, VariantInput } from '../server/publish.js';
+import { MAX_BUNDLE_FILES } from '../registry/bundle.js';
+import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
+import { NAME } from '../registry/manifest.js';
+import type { BundleInput, PublishSetInput, VariantInput } from '../registry/publish.js';
 
 export const DESCRIPTION_FILE = 'weft.json';
 /** Glue and worker scripts are read for evidence: large enough for any real glue, bounded for safety. */

@@ -12,8 +12,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { fsStore } from '../registry/stores/fs.js';
 import { type AppOptions, createApp } from '../server/app.js';
-import { fsStore } from '../server/stores/fs.js';
 import { loadAssets } from './assets.js';
 import { nodeEncoders } from './encoders.js';
 

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { MANIFEST_KEY, parseManifest } from '../registry/manifest.js';
+import type { Store } from '../registry/store.js';
+import { fsStore } from '../registry/stores/fs.js';
 import { createApp } from '../server/app.js';
-import { MANIFEST_KEY, parseManifest } from '../server/manifest.js';
-import type { Store } from '../server/store.js';
-import { fsStore } from '../server/stores/fs.js';
 import { loadAssets } from './assets.js';
 import { seedDemo } from './demo.js';
 import { nodeEncoders } from './encoders.js';

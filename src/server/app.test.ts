@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeMatrix } from '../../test/harness/matrix.js';
+import { memoryStore } from '../registry/stores/memory.js';
 import { createApp } from './app.js';
-import { memoryStore } from './stores/memory.js';
 
 describeMatrix(
   'createApp',

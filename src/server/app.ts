@@ -1,20 +1,20 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { type BlobCache, createBlobCache } from '../registry/blob-cache.js';
+import { createCatalog } from '../registry/catalog.js';
+import type { Encoders } from '../registry/publish.js';
+import { type Store, withTimeout } from '../registry/store.js';
+import { memoryStore } from '../registry/stores/memory.js';
 import { type AuthLimiter, type AuthLimitOptions, createAuthLimiter } from './auth-limit.js';
-import { type BlobCache, createBlobCache } from './blob-cache.js';
-import { createCatalog } from './catalog.js';
 import type { EdgeCache } from './edge-cache.js';
 import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
-import type { Encoders } from './publish.js';
 import { blobRoutes } from './routes/blobs.js';
 import { bundleRoutes } from './routes/bundles.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { type Assets, scriptRoutes } from './routes/scripts.js';
 import { createStats, type Stats } from './stats.js';
-import { type Store, withTimeout } from './store.js';
-import { memoryStore } from './stores/memory.js';
 
 export interface AppOptions {
   /** Where the manifest and blobs live: a driver from `weft/stores/*` (default: an empty memory store). */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createBlobCache } from '../registry/blob-cache.js';
+import { blobKey, MANIFEST_KEY, parseManifest } from '../registry/manifest.js';
+import { memoryStore } from '../registry/stores/memory.js';
 import { createApp } from './app.js';
-import { createBlobCache } from './blob-cache.js';
-import { blobKey, MANIFEST_KEY, parseManifest } from './manifest.js';
-import { memoryStore } from './stores/memory.js';
 
 const sab = new Uint8Array(readFileSync(new URL('../../fixtures/demo/sab.wasm', import.meta.url)));
 

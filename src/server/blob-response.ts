@@ -5,11 +5,11 @@
  * at publish; one that fails (or is missing) is logged and the verified identity bytes go instead.
  */
 import type { Context } from 'hono';
-import type { BlobCache } from './blob-cache.js';
-import { contentDigestOf, sha256, toHex } from './digest.js';
+import type { BlobCache } from '../registry/blob-cache.js';
+import { contentDigestOf, sha256, toHex } from '../registry/digest.js';
+import { blobKey, type Variant } from '../registry/manifest.js';
+import { guard, type Store } from '../registry/store.js';
 import { ApiError } from './errors.js';
-import { blobKey, type Variant } from './manifest.js';
-import { guard, type Store } from './store.js';
 
 type Encoding = 'br' | 'gzip';
 

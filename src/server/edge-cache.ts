@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
+import { generationOf } from '../registry/catalog.js';
 import type { AppContext } from './app.js';
 import { negotiatedCacheKey } from './cache-key.js';
-import { generationOf } from './catalog.js';
 
 /** The part of the Cache API weft uses (Workers' `caches.default`). */
 export interface EdgeCache {

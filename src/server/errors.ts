@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ManifestError } from './manifest.js';
-import { StoreError } from './store.js';
+import { ManifestError } from '../registry/manifest.js';
+import { StoreError } from '../registry/store.js';
 
 /** The error statuses of the HTTP API (contract.md): nothing else is ever answered for bad input. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 413 | 414 | 429 | 503;
@@ -58,8 +58,15 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
     return c.json(err.toJSON(), err.status as ContentfulStatusCode, err.headers);
   }
-  if (err instanceof StoreError || err instanceof ManifestError) {
-    // The store (or what it holds) failed: the client may retry; the details go to the log only.
+  if (err instanceof ManifestError) {
+    // What the store holds is invalid: nothing is served from it until someone repairs it.
+    console.error(`weft: ${err.message}`);
+    return c.json({ error: { code: 'unavailable', message: 'the manifest in the store is invalid' } }, 503, {
+      'Retry-After': '30',
+    });
+  }
+  if (err instanceof StoreError) {
+    // The store failed: the client may retry; the details go to the log only.
     console.error(`weft: ${err.message}`, err.cause ?? '');
     return c.json({ error: { code: 'unavailable', message: 'storage is unavailable, retry later' } }, 503, {
       'Retry-After': '5',

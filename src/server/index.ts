@@ -1,3 +1,3 @@
+export { checkKey, type Store, StoreError } from '../registry/store.js';
 export { type AppOptions, createApp } from './app.js';
 export { ApiError } from './errors.js';
-export { checkKey, type Store, StoreError } from './store.js';

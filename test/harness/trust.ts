@@ -18,7 +18,7 @@ import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { u32 } from '../../src/detect/probes/encoder.js';
 import { CAPABILITIES } from '../../src/profile/caps.js';
-import type { Store } from '../../src/server/store.js';
+import type { Store } from '../../src/registry/store.js';
 
 export type DemoName = 'set' | 'sab' | 'wasi-threads' | 'single';
 export const DEMO = Object.fromEntries(

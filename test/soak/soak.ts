@@ -16,7 +16,7 @@ import { bundleScript } from '../harness/bundle.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 const SERVER = `
-import { fsStore } from './src/server/stores/fs.ts';
+import { fsStore } from './src/registry/stores/fs.ts';
 import { seedDemo } from './src/node/demo.ts';
 import { nodeEncoders } from './src/node/encoders.ts';
 import { startServer } from './src/node/serve.ts';

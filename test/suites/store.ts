@@ -1,6 +1,6 @@
 /** The store conformance suite: every driver (memory, fs, r2 inside workerd) must pass it unchanged. */
 import { expect, it } from 'vitest';
-import type { Store } from '../../src/server/store.js';
+import type { Store } from '../../src/registry/store.js';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 

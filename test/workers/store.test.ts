@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe } from 'vitest';
-import { r2Store } from '../../src/server/stores/r2.js';
+import { r2Store } from '../../src/registry/stores/r2.js';
 import { storeSuite } from '../suites/store.js';
 
 describe('store conformance: r2 (inside workerd)', () => {

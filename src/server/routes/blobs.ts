@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
+import { BLOB } from '../../registry/manifest.js';
 import type { AppContext } from '../app.js';
 import { blobResponse } from '../blob-response.js';
 import { ApiError } from '../errors.js';
-import { BLOB } from '../manifest.js';
 import { methodNotAllowed } from './params.js';
 
 /** Content-addressed bytes never change: cache them for a year. */

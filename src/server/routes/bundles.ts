@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
+import { BUNDLE_ID, type Bundle, contentTypeOf, fileKey } from '../../registry/bundle.js';
+import { blobKey, type Manifest } from '../../registry/manifest.js';
 import type { AppContext } from '../app.js';
 import { blobResponse } from '../blob-response.js';
-import { BUNDLE_ID, type Bundle, contentTypeOf, fileKey } from '../bundle.js';
 import { ApiError } from '../errors.js';
-import { blobKey, type Manifest } from '../manifest.js';
 import { methodNotAllowed } from './params.js';
 
 /** Content-addressed: a bundle id names exactly these files forever. */

@@ -2,16 +2,16 @@ import type { Context, Hono } from 'hono';
 import { threadModel } from '../../profile/caps.js';
 import { formatCapsList } from '../../profile/codec.js';
 import { select } from '../../profile/select.js';
+import type { Bundle } from '../../registry/bundle.js';
+import { integrityOf } from '../../registry/digest.js';
+import { type ModuleEntry, moduleOf, type Variant } from '../../registry/manifest.js';
 import type { AppContext } from '../app.js';
 import { appendVary, blobResponse } from '../blob-response.js';
-import type { Bundle } from '../bundle.js';
-import { integrityOf } from '../digest.js';
 import { throughEdgeCache } from '../edge-cache.js';
 import { ApiError } from '../errors.js';
-import { type ModuleEntry, moduleOf, type Variant } from '../manifest.js';
 import type { RequestProfile } from '../profile-input.js';
 import { bundleBase } from './bundles.js';
-import { methodNotAllowed, nameParam, requestProfile, v1Url } from './params.js';
+import { methodNotAllowed, nameParam, requestProfile, v1Path, v1Url } from './params.js';
 
 /** Negotiated answers: short-lived and revalidated, since a new publish can change them. */
 const NEGOTIATED_CACHE = 'public, max-age=60, must-revalidate';
@@ -163,7 +163,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       headers: {
         ...headers,
         'Wasm-Variant': chosen.name,
-        Link: `<${v1Url(c, blobPath(chosen.blob))}>; rel="alternate"; type="application/wasm"`,
+        Link: `<${v1Path(c, blobPath(chosen.blob))}>; rel="alternate"; type="application/wasm"`,
       },
     });
   };

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
+import { NAME } from '../../registry/manifest.js';
 import { ApiError } from '../errors.js';
-import { NAME } from '../manifest.js';
 import { profileFrom, type RequestProfile } from '../profile-input.js';
 
 /** A path name (module or variant): validated, never echoed. */
@@ -28,13 +28,17 @@ export function methodNotAllowed(allow: string) {
 }
 
 /**
- * An absolute URL for one of weft's own `/v1/...` paths, under the prefix weft is mounted at (a
- * Hono `app.route('/wasm', weft)` or the Node handler's `mount`): the matched route pattern holds
- * that prefix, and weft's own patterns hold `/v1/` once.
+ * The path of one of weft's own `/v1/...` paths under the prefix weft is mounted at (a Hono
+ * `app.route('/wasm', weft)` or the Node handler's `mount`): the matched route pattern holds that
+ * prefix, and weft's own patterns hold `/v1/` once.
  */
-export function v1Url(c: Context, path: string): string {
+export function v1Path(c: Context, path: string): string {
   const route = c.req.routePath;
   const at = route.lastIndexOf('/v1/');
-  const prefix = at > 0 ? route.slice(0, at) : '';
-  return new URL(prefix + path, c.req.url).href;
+  return (at > 0 ? route.slice(0, at) : '') + path;
+}
+
+/** The absolute URL of {@link v1Path}, on the request's own origin. */
+export function v1Url(c: Context, path: string): string {
+  return new URL(v1Path(c, path), c.req.url).href;
 }

@@ -1,11 +1,11 @@
 import type { Hono } from 'hono';
 import { InspectError } from '../../inspect/index.js';
+import { DeclarationError, parseDeclaration } from '../../registry/declaration.js';
+import { timingSafeEqual } from '../../registry/digest.js';
+import { PublishError, publish } from '../../registry/publish.js';
 import type { AppContext } from '../app.js';
 import { clientKey } from '../auth-limit.js';
-import { DeclarationError, parseDeclaration } from '../declaration.js';
-import { timingSafeEqual } from '../digest.js';
 import { ApiError } from '../errors.js';
-import { PublishError, publish } from '../publish.js';
 import { nameParam } from './params.js';
 
 const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;

@@ -1,6 +1,5 @@
 import { sha256, toHex } from './digest.js';
-import { ApiError } from './errors.js';
-import { emptyManifest, MANIFEST_KEY, type Manifest, ManifestError, parseManifest } from './manifest.js';
+import { emptyManifest, MANIFEST_KEY, type Manifest, parseManifest } from './manifest.js';
 import { guard, type Store } from './store.js';
 
 // A manifest's generation: a short hash of the bytes it was parsed from (cache keys change with it).
@@ -23,8 +22,8 @@ export interface Catalog {
 
 /**
  * Reads the manifest from the store with a short cache, so each request does not re-read and
- * re-validate it. A manifest that fails validation when loaded with nothing cached is a 503:
- * serving from it could serve a wrong binary. One that fails on a background reload is logged, and
+ * re-validate it. A manifest that fails validation when loaded with nothing cached is a
+ * ManifestError (the server answers 503): serving from it could serve a wrong binary. One that fails on a background reload is logged, and
  * the last valid one goes on being served (its blobs are content-addressed and checked on every read).
  */
 export function createCatalog(store: Store, ttlMs = 2000): Catalog {
@@ -36,15 +35,10 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     const generation = toHex(await sha256(bytes)).slice(0, 16);
     // Unchanged bytes: the manifest already parsed and validated from them is the answer.
     if (previous && generations.get(previous) === generation) return previous;
-    try {
-      const manifest = parseManifest(bytes);
-      generations.set(manifest, generation);
-      return manifest;
-    } catch (err) {
-      if (!(err instanceof ManifestError)) throw err;
-      console.error(`weft: ${err.message}`);
-      throw new ApiError(503, 'the manifest in the store is invalid', { headers: { 'Retry-After': '30' } });
-    }
+    // A ManifestError names the field; the server answers it 503 (its one onError) and logs it.
+    const manifest = parseManifest(bytes);
+    generations.set(manifest, generation);
+    return manifest;
   };
   const read = () => guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
 
@@ -69,7 +63,9 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
         if (cached === current) cached = { at: Date.now(), value: Promise.resolve(next) };
       } catch (err) {
         // Keep serving the last valid manifest; the next stale request tries again.
-        if (!(err instanceof ApiError)) console.error('weft: reloading the manifest failed:', err);
+        console.error(
+          `weft: reloading the manifest failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       } finally {
         refreshing = undefined;
       }

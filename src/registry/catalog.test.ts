@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { createCatalog } from './catalog.js';
-import { emptyManifest, MANIFEST_KEY, serializeManifest } from './manifest.js';
+import { emptyManifest, MANIFEST_KEY, ManifestError, serializeManifest } from './manifest.js';
 import type { Store } from './store.js';
 import { memoryStore } from './stores/memory.js';
 
@@ -100,18 +100,20 @@ describe('the catalog', () => {
     vi.setSystemTime(Date.now() + 1500);
     await catalog.manifest();
     await vi.waitFor(() =>
-      expect(errors).toHaveBeenCalledWith(expect.stringMatching(/^weft: manifest: modules/)),
+      expect(errors).toHaveBeenCalledWith(
+        expect.stringMatching(/^weft: reloading the manifest failed: manifest: modules/),
+      ),
     );
     expect((await catalog.manifest()).modules.demo?.version).toBe('1.0.0');
   });
 
-  it('reads the store on every request when the ttl is 0, and answers 503 for an invalid manifest', async () => {
+  it('reads the store on every request when the ttl is 0, and refuses an invalid manifest (a ManifestError, the server answers 503)', async () => {
     const s = gated();
     const catalog = createCatalog(s.store, 0);
     await catalog.manifest();
     await catalog.manifest();
     expect(s.state.reads).toBe(2);
     await s.store.put(MANIFEST_KEY, new TextEncoder().encode('not json'));
-    await expect(catalog.manifest()).rejects.toMatchObject({ status: 503 });
+    await expect(catalog.manifest()).rejects.toBeInstanceOf(ManifestError);
   });
 });
