@@ -160,7 +160,10 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
   );
   for (const variant of candidates) {
     try {
-      const res = await doFetch(variant.url, { integrity: variant.integrity });
+      // No `integrity` on the fetch: the browser would hold the body until it is whole, so that
+      // compilation could not overlap the download. compileVerified hashes the same bytes as they
+      // stream and returns nothing before the hash matches (the guarantee is unchanged).
+      const res = await doFetch(variant.url);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const module = await compileVerified(res, variant.integrity, report, variant.name);
       return finish(name, { module, variant, profile, rejected, failed }, options, server);
