@@ -1,7 +1,11 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { InspectError } from '../inspect/index.js';
+import { ProfileError } from '../profile/codec.js';
+import { DeclarationError } from '../registry/declaration.js';
 import { ManifestError } from '../registry/manifest.js';
+import { PublishError } from '../registry/publish.js';
 import { StoreError } from '../registry/store.js';
 
 /** The error statuses of the HTTP API (contract.md): nothing else is ever answered for bad input. */
@@ -47,37 +51,42 @@ export class ApiError extends HTTPException {
   }
 }
 
-/** An internal failure with context prefixed and the original kept as `cause`. */
-export function failure(context: string, cause: unknown): Error {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new Error(`${context}: ${reason}`, { cause });
-}
-
 /** The app's one `onError`: API errors as JSON; anything else logged and answered 500 without detail. */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
     return c.json(err.toJSON(), err.status as ContentfulStatusCode, err.headers);
   }
-  if (err instanceof ManifestError) {
-    // What the store holds is invalid: nothing is served from it until someone repairs it.
-    console.error(`weft: ${err.message}`);
-    return c.json({ error: { code: 'unavailable', message: 'the manifest in the store is invalid' } }, 503, {
-      'Retry-After': '30',
-    });
-  }
-  if (err instanceof StoreError) {
-    // The store failed: the client may retry; the details go to the log only.
-    console.error(`weft: ${err.message}`, err.cause ?? '');
-    return c.json({ error: { code: 'unavailable', message: 'storage is unavailable, retry later' } }, 503, {
-      'Retry-After': '5',
-    });
-  }
+  const domain = asApiError(err);
+  if (domain) return onError(domain, c);
   if (err instanceof HTTPException && err.status in CODES) {
     const status = err.status as ErrorStatus;
     return c.json({ error: { code: CODES[status], message: defaultMessage(status) } }, status);
   }
   console.error('weft: internal error:', err);
   return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+}
+
+/**
+ * Domain errors as HTTP, in one table: what the request got wrong is a 400 with its code (the
+ * messages name fields, never echo input); what the store holds or does is a 503 the client may
+ * retry, its details in the log only.
+ */
+function asApiError(err: Error): ApiError | undefined {
+  if (err instanceof ProfileError) return new ApiError(400, err.message, { code: 'bad_profile' });
+  if (err instanceof InspectError)
+    return new ApiError(400, `not a valid WebAssembly binary: ${err.message}`, { code: 'bad_wasm' });
+  if (err instanceof DeclarationError) return new ApiError(400, err.message, { code: 'bad_declaration' });
+  if (err instanceof PublishError) return new ApiError(400, err.message, { code: 'too_many_variants' });
+  if (err instanceof ManifestError) {
+    // What the store holds is invalid: nothing is served from it until someone repairs it.
+    console.error(`weft: ${err.message}`);
+    return new ApiError(503, 'the manifest in the store is invalid', { headers: { 'Retry-After': '30' } });
+  }
+  if (err instanceof StoreError) {
+    console.error(`weft: ${err.message}`, err.cause ?? '');
+    return new ApiError(503, 'storage is unavailable, retry later', { headers: { 'Retry-After': '5' } });
+  }
+  return undefined;
 }
 
 function defaultMessage(status: ErrorStatus): string {

@@ -3,8 +3,7 @@
  * or, failing both, a conservative guess from the User-Agent that grants plain features only.
  */
 import type { Capability, Host, Profile } from '../profile/caps.js';
-import { decodeToken, isToken, ProfileError, parseCapsList, parseHost } from '../profile/codec.js';
-import { ApiError } from './errors.js';
+import { decodeToken, isToken, parseCapsList, parseHost } from '../profile/codec.js';
 
 export type ProfileSource = 'query' | 'header' | 'user-agent';
 
@@ -46,32 +45,27 @@ export interface ProfileParams {
 
 /** The request's profile; malformed input is a 400 whose message says what was wrong, not what was sent. */
 export function profileFrom(params: ProfileParams): RequestProfile {
-  try {
-    if (params.profile !== undefined) {
-      const { value, unknown } = decodeToken(params.profile);
-      return { ...value, source: 'query', unknown };
+  if (params.profile !== undefined) {
+    const { value, unknown } = decodeToken(params.profile);
+    return { ...value, source: 'query', unknown };
+  }
+  if (params.caps !== undefined) {
+    const { value, unknown } = parseCapsList(params.caps);
+    return {
+      host: params.host ? parseHost(params.host) : 'unknown',
+      caps: value,
+      source: 'query',
+      unknown,
+    };
+  }
+  if (params.header !== undefined) {
+    const text = params.header.trim();
+    if (isToken(text)) {
+      const { value, unknown } = decodeToken(text);
+      return { ...value, source: 'header', unknown };
     }
-    if (params.caps !== undefined) {
-      const { value, unknown } = parseCapsList(params.caps);
-      return {
-        host: params.host ? parseHost(params.host) : 'unknown',
-        caps: value,
-        source: 'query',
-        unknown,
-      };
-    }
-    if (params.header !== undefined) {
-      const text = params.header.trim();
-      if (isToken(text)) {
-        const { value, unknown } = decodeToken(text);
-        return { ...value, source: 'header', unknown };
-      }
-      const { value, unknown } = parseCapsList(text);
-      return { host: 'unknown', caps: value, source: 'header', unknown };
-    }
-  } catch (err) {
-    if (err instanceof ProfileError) throw new ApiError(400, err.message, { code: 'bad_profile' });
-    throw err;
+    const { value, unknown } = parseCapsList(text);
+    return { host: 'unknown', caps: value, source: 'header', unknown };
   }
   return { ...guessFromUserAgent(params.userAgent), source: 'user-agent', unknown: [] };
 }

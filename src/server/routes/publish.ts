@@ -1,8 +1,7 @@
 import type { Hono } from 'hono';
-import { InspectError } from '../../inspect/index.js';
 import { DeclarationError, parseDeclaration } from '../../registry/declaration.js';
 import { timingSafeEqual } from '../../registry/digest.js';
-import { PublishError, publish } from '../../registry/publish.js';
+import { publish } from '../../registry/publish.js';
 import type { AppContext } from '../app.js';
 import { clientKey } from '../auth-limit.js';
 import { ApiError } from '../errors.js';
@@ -40,50 +39,42 @@ export function publishRoutes(app: Hono, ctx: AppContext): void {
       throw new ApiError(400, 'version must be 1 to 64 of [0-9A-Za-z.+-]');
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.length === 0) throw new ApiError(400, 'the body must be a WebAssembly binary');
-    try {
-      const query = c.req.query();
-      const declaration = parseDeclaration(
-        Object.fromEntries(DECLARED.filter((k) => query[k] !== undefined).map((k) => [k, query[k]])),
-      );
-      const fallback = query.fallback;
-      if (fallback !== undefined && fallback !== 'true')
-        throw new DeclarationError('fallback', 'must be true (it marks this variant as the fallback)');
-      const result = await publish(
-        ctx.store,
-        {
-          module,
-          variant,
-          bytes,
-          declaration,
-          ...(version ? { version } : {}),
-          ...(fallback ? { fallback: true } : {}),
-          ...(query.order !== undefined ? { order: query.order.split(',') } : {}),
+    const query = c.req.query();
+    const declaration = parseDeclaration(
+      Object.fromEntries(DECLARED.filter((k) => query[k] !== undefined).map((k) => [k, query[k]])),
+    );
+    const fallback = query.fallback;
+    if (fallback !== undefined && fallback !== 'true')
+      throw new DeclarationError('fallback', 'must be true (it marks this variant as the fallback)');
+    const result = await publish(
+      ctx.store,
+      {
+        module,
+        variant,
+        bytes,
+        declaration,
+        ...(version ? { version } : {}),
+        ...(fallback ? { fallback: true } : {}),
+        ...(query.order !== undefined ? { order: query.order.split(',') } : {}),
+      },
+      ctx.options.encoders,
+    );
+    ctx.catalog.invalidate();
+    const { ordering, report } = result;
+    return c.json(
+      {
+        module,
+        version: result.entry.version,
+        variant: result.variant,
+        toolchain: report.toolchain,
+        notes: report.notes,
+        order: {
+          variants: ordering.variants.map((v) => v.name),
+          reasons: ordering.reasons,
+          hidden: ordering.hidden,
         },
-        ctx.options.encoders,
-      );
-      ctx.catalog.invalidate();
-      const { ordering, report } = result;
-      return c.json(
-        {
-          module,
-          version: result.entry.version,
-          variant: result.variant,
-          toolchain: report.toolchain,
-          notes: report.notes,
-          order: {
-            variants: ordering.variants.map((v) => v.name),
-            reasons: ordering.reasons,
-            hidden: ordering.hidden,
-          },
-        },
-        201,
-      );
-    } catch (err) {
-      if (err instanceof InspectError)
-        throw new ApiError(400, `not a valid WebAssembly binary: ${err.message}`, { code: 'bad_wasm' });
-      if (err instanceof PublishError) throw new ApiError(400, err.message, { code: 'too_many_variants' });
-      if (err instanceof DeclarationError) throw new ApiError(400, err.message, { code: 'bad_declaration' });
-      throw err;
-    }
+      },
+      201,
+    );
   });
 }
