@@ -2,6 +2,7 @@
  * Shared-everything threads, part by part (threading-models.md section 3). Each part is its own
  * probe module with its negative control where one exists; nothing is inferred from another part.
  */
+import { nativeSharedGlobal, nativeThreadLocal } from './native-api.js';
 import { PROBE_BYTES } from './probe-bytes.js';
 import { canPost, probeModule, validates } from './util.js';
 
@@ -18,27 +19,8 @@ export function setThreads(): boolean {
   return canPost((instance.exports.n as () => unknown)());
 }
 
-// weft's polyfill keeps the engine's own constructor behind its wrappers: ask that one, so a
-// polyfill installed in this realm is never taken for the native API.
-const NATIVE = Symbol.for('weft.polyfill.native');
-const own = <T>(member: T): T => (member as { [NATIVE]?: T } | undefined)?.[NATIVE] ?? member;
+/** The proposal's JS API is real only if a shared Global says so (native-api.ts, shared with the polyfill). */
+export const setJsApi = (): boolean => nativeSharedGlobal();
 
-/** The proposal's JS API is real only if a shared Global says so: the constructor ignores unknown keys. */
-export function setJsApi(): boolean {
-  const desc = { value: 'i32', mutable: true, shared: true } as WebAssembly.GlobalDescriptor;
-  return (new (own(WebAssembly.Global))(desc, 0) as { shared?: unknown }).shared === true;
-}
-
-/**
- * Thread-local globals have no binary encoding yet, so validation cannot see them. The only native
- * evidence is the JS API: a thread-local `WebAssembly.Function` carrying `initialize`. No engine has it
- * today, so this is absent everywhere until one does (the polyfill fills the gap).
- */
-export function setThreadLocal(): boolean {
-  const Fn = own(
-    (WebAssembly as { Function?: new (t: unknown, f: () => void, o: unknown) => object }).Function,
-  );
-  if (typeof Fn !== 'function') return false;
-  const wrapper = new Fn({ parameters: [], results: [] }, () => {}, { 'thread-local': true });
-  return typeof (wrapper as { initialize?: unknown }).initialize === 'function';
-}
+/** Native thread-local globals: only their JS API can show them (native-api.ts). */
+export const setThreadLocal = (): boolean => nativeThreadLocal();

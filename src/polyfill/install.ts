@@ -3,9 +3,11 @@
  * missing, and only there; a native implementation is never shadowed. The decisions live here, the
  * wrappers in patch.ts.
  */
+
+import { nativeSharedGlobal, nativeThreadLocal } from '../detect/native-api.js';
 import type { Capability, Profile } from '../profile/caps.js';
 import { POLYFILLS, type PolyfillName } from '../profile/polyfills.js';
-import { define, type Namespace, nativeOf, patchFunction, patchGlobal, patchInstantiation } from './patch.js';
+import { define, type Namespace, patchFunction, patchGlobal, patchInstantiation } from './patch.js';
 import type { SharedGlobal } from './shared-global.js';
 import { isPolyfilled } from './tag.js';
 import { ThreadBoundData } from './thread-bound-data.js';
@@ -115,24 +117,5 @@ export function installWith(
   return report;
 }
 
-// The profile is the probe's word; these ask the engine itself as well, so a stale or hand-made
-// profile can never make the polyfill shadow a native implementation. Same tests as src/detect/set.ts.
-function nativeThreadLocal(wasm: Namespace): boolean {
-  const Fn = nativeOf(wasm.Function) as (new (t: unknown, f: unknown, o: unknown) => object) | undefined;
-  if (typeof Fn !== 'function') return false;
-  try {
-    const wrapper = new Fn({ parameters: [], results: [] }, () => {}, { 'thread-local': true });
-    return typeof (wrapper as { initialize?: unknown }).initialize === 'function';
-  } catch {
-    return false;
-  }
-}
-
-function nativeSharedGlobal(wasm: Namespace): boolean {
-  const Global = nativeOf(wasm.Global) as new (d: unknown, v: unknown) => { shared?: unknown };
-  try {
-    return new Global({ value: 'i32', mutable: true, shared: true }, 0).shared === true;
-  } catch {
-    return false;
-  }
-}
+// The profile is the probe's word; the engine is asked as well (detect/native-api.ts, the probe's own
+// check), so a stale or hand-made profile can never make the polyfill shadow a native implementation.

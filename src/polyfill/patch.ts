@@ -3,6 +3,7 @@
  * every other call, unchanged, to the native member they replace. Each carries
  * `Symbol.for('weft.polyfill')`, so nothing is ever wrapped twice or mistaken for native.
  */
+import { NATIVE } from '../detect/native-api.js';
 import { resolveImports } from './imports.js';
 import { SharedGlobal } from './shared-global.js';
 import { isPolyfilled, POLYFILLED } from './tag.js';
@@ -13,12 +14,6 @@ type Ctor = { new (...args: unknown[]): unknown; (...args: unknown[]): unknown; 
 export type Namespace = Record<string, unknown>;
 
 const OPTIONS = Symbol.for('weft.polyfill.global-options');
-const NATIVE = Symbol.for('weft.polyfill.native');
-
-/** The engine's own member behind a wrapper of ours (or the member itself). */
-export function nativeOf(member: unknown): unknown {
-  return isPolyfilled(member) ? ((member as { [NATIVE]?: unknown })[NATIVE] ?? member) : member;
-}
 
 /** Defines `WebAssembly[name]` unless the engine has it: 'native' then, 'installed' otherwise. */
 export function define(wasm: Namespace, name: string, value: object): 'installed' | 'native' {
