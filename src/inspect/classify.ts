@@ -1,32 +1,14 @@
-import { type Capability, normalizeCaps, type ThreadModel } from '../profile/caps.js';
+import { type Capability, FEATURES, normalizeCaps, type ThreadModel } from '../profile/caps.js';
 import type { ModuleFacts } from './facts.js';
 import { crossCheck } from './target-features.js';
 import type { Recognition } from './toolchain.js';
 import { TYPE_SPAWN_SIG, TYPE_START_SIG } from './types.js';
 
+/** Features a binary cannot show: they belong to the host's JS API, not to the module. */
+const HOST_ONLY: readonly Capability[] = ['jspi', 'streaming-compilation', 'type-reflection'];
+
 /** Capabilities the decoder records under their own names and that pass straight into `requires`. */
-const PLAIN: readonly Capability[] = [
-  'simd',
-  'relaxed-simd',
-  'bulk-memory',
-  'exceptions',
-  'exnref',
-  'gc',
-  'tail-call',
-  'memory64',
-  'multi-memory',
-  'reference-types',
-  'extended-const',
-  'multi-value',
-  'mutable-globals',
-  'sign-ext',
-  'sat-float-to-int',
-  'bigint',
-  'typed-funcref',
-  'wide-arithmetic',
-  'js-string-builtins',
-  'acqrel-atomics',
-];
+const PLAIN: readonly Capability[] = [...FEATURES.filter((c) => !HOST_ONLY.includes(c)), 'acqrel-atomics'];
 
 /** Shared-everything constructs, each with what it means in a sentence. */
 const SET_CONSTRUCTS: ReadonlyMap<Capability, string> = new Map<Capability, string>([

@@ -49,6 +49,40 @@ export const CAPABILITIES = [
 
 export type Capability = (typeof CAPABILITIES)[number];
 
+/**
+ * Each capability's group, by name (never by registry position: a capability appended later goes
+ * where it belongs). The diagnostics page and the inspector derive their lists from here.
+ */
+export const CAPABILITY_GROUPS = [
+  {
+    group: 'threads',
+    title: 'Threads',
+    caps: ['shared-memory', 'threads', 'workers', 'nested-workers', 'wasi-threads'],
+  },
+  {
+    group: 'shared-everything',
+    title: 'Shared-everything threads',
+    caps: [
+      'set-types',
+      'set-globals',
+      'set-functions',
+      'set-tables',
+      'set-gc-atomics',
+      'set-global-atomics',
+      'set-pause',
+      'set-threads',
+      'set-js-api',
+      'set-thread-local',
+      'acqrel-atomics',
+    ],
+  },
+] as const satisfies readonly { group: string; title: string; caps: readonly Capability[] }[];
+
+const GROUPED = new Set<string>(CAPABILITY_GROUPS.flatMap((g) => g.caps));
+
+/** Everything else wasm-feature-detect knows: the plain features, in registry order. */
+export const FEATURES: readonly Capability[] = CAPABILITIES.filter((c) => !GROUPED.has(c));
+
 export const HOSTS = ['browser', 'worker', 'node', 'deno', 'bun', 'workerd', 'native', 'unknown'] as const;
 export type Host = (typeof HOSTS)[number];
 

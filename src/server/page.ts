@@ -20,7 +20,7 @@ pre{white-space:pre-wrap;word-break:break-all;background:#8881;padding:.5rem;bor
 .bar>span:nth-child(2)>span{display:block;background:#3b6ea8;height:.8rem;border-radius:.2rem;min-width:1px}`;
 
 const SCRIPT = `
-import { probe, threadModel, CAPABILITIES } from '/v1/probe.js';
+import { probe, threadModel, CAPABILITY_GROUPS, FEATURES } from '/v1/probe.js';
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => { const e = document.createElement(tag); Object.assign(e, attrs); e.append(...kids); return e; };
 const profile = await probe();
@@ -35,7 +35,7 @@ if (!isolated) $('advice').append(el('p', { className: 'advice' },
   el('code', {}, 'Cross-Origin-Opener-Policy: same-origin'), ' and ',
   el('code', {}, 'Cross-Origin-Embedder-Policy: require-corp'), ' (or credentialless), and serve every subresource with CORP or CORS. ',
   'Inside a cross-origin iframe, also add allow="cross-origin-isolated".'));
-const groups = [['Threads', CAPABILITIES.slice(0, 5)], ['Shared-everything threads', CAPABILITIES.slice(5, 16)], ['Other features', CAPABILITIES.slice(16)]];
+const groups = [...CAPABILITY_GROUPS.map((g) => [g.title, g.caps]), ['Other features', FEATURES]];
 for (const [title, names] of groups) {
   const list = el('ul', { className: 'caps' });
   for (const name of names) list.append(el('li', { className: have.has(name) ? 'yes' : 'no' }, (have.has(name) ? '✓ ' : '✗ ') + name));
