@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { type R2BucketLike, r2Store } from './src/registry/stores/r2.js';
 import { createApp } from './src/server/app.js';
 import { collectAssets } from './src/server/assets.js';
+import { clientAddresses } from './src/server/auth-limit.js';
 import type { EdgeCache } from './src/server/edge-cache.js';
 
 /** The Worker's bindings (wrangler.toml); the publish token is a secret (`wrangler secret put WEFT_PUBLISH_TOKEN`). */
@@ -45,8 +46,8 @@ async function makeApp(env: Env): Promise<Hono> {
     edgeCache: (globalThis as { caches?: { default?: EdgeCache } }).caches?.default,
     // Cloudflare compresses at its edge; a precompressed body would need encodeBody: 'manual'.
     precompressed: false,
-    // Cloudflare sets CF-Connecting-IP itself, so failed publish logins can be limited per client.
-    trustClientIpHeaders: true,
+    // Cloudflare sets CF-Connecting-IP itself, so failed publish logins are limited per client.
+    clientKey: clientAddresses.cloudflare,
     // Counters live in isolate memory: say so rather than pretend they cover the deployment.
     statsScope: 'this Workers isolate since it started (not the whole deployment)',
   });

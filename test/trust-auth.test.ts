@@ -3,13 +3,16 @@
  * limited (429 with Retry-After after repeated failures, per client key only when told to trust a
  * proxy's address header, with bounded memory).
  */
+
+import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startServer } from '../src/node/serve.js';
 import { timingSafeEqual } from '../src/registry/digest.js';
 import type { Store } from '../src/registry/store.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
-import { createAuthLimiter } from '../src/server/auth-limit.js';
+import { type ClientAddress, clientAddresses, createAuthLimiter } from '../src/server/auth-limit.js';
 import {
   appClient,
   DEMO,
@@ -20,6 +23,9 @@ import {
   publishedOf,
   TOKEN,
 } from './harness/trust.js';
+
+/** A deployment behind Cloudflare or a proxy that appends the address it saw (the entry's choice). */
+const behindProxy: ClientAddress = (c) => clientAddresses.cloudflare(c) ?? clientAddresses.forwardedFor(c);
 
 const published = publishedOf(...Object.values(DEMO));
 
@@ -245,8 +251,8 @@ describe('failed authentications are limited', () => {
     ).toBe(429);
   });
 
-  it('keys on CF-Connecting-IP, else the last X-Forwarded-For entry, when trusted: one client does not lock out another', async () => {
-    const app = createApp({ publishToken: TOKEN, authFailures: { max: 3 }, trustClientIpHeaders: true });
+  it('keys on CF-Connecting-IP, else the last X-Forwarded-For entry, when the deployment says so: one client does not lock out another', async () => {
+    const app = createApp({ publishToken: TOKEN, authFailures: { max: 3 }, clientKey: behindProxy });
     for (let i = 0; i < 3; i++)
       expect((await put(app, 'Bearer wrong', { 'CF-Connecting-IP': '203.0.113.7' })).status).toBe(401);
     expect((await put(app, 'Bearer wrong', { 'CF-Connecting-IP': '203.0.113.7' })).status).toBe(429);
@@ -262,6 +268,38 @@ describe('failed authentications are limited', () => {
     );
   });
 
+  it('limits failed logins per client address on the Node entry: 127.0.0.2 locked out, 127.0.0.1 publishes', async () => {
+    const server = await startServer({ store: memoryStore(), port: 0, publishToken: TOKEN });
+    const port = new URL(server.url).port;
+    const putFrom = (localAddress: string, token: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            localAddress,
+            method: 'PUT',
+            path: '/v1/modules/m/variants/v',
+            headers: { Authorization: `Bearer ${token}`, 'Content-Length': DEMO.single.length },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(DEMO.single);
+      });
+    try {
+      // The default limit: 10 failures a minute per client.
+      for (let i = 0; i < 10; i++) expect(await putFrom('127.0.0.2', 'wrong')).toBe(401);
+      expect(await putFrom('127.0.0.2', TOKEN)).toBe(429);
+      expect(await putFrom('127.0.0.1', TOKEN)).toBe(201);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('tracks at most maxKeys clients, forgetting the oldest, whatever the number of addresses', () => {
     const limiter = createAuthLimiter({ max: 2, maxKeys: 100 });
     for (let i = 0; i < 10_000; i++) limiter.fail(`ip:${i}`);
@@ -274,7 +312,7 @@ describe('failed authentications are limited', () => {
   it('bounds memory through the app too: 5000 addresses failing once each leave it answering', async () => {
     const app = createApp({
       publishToken: TOKEN,
-      trustClientIpHeaders: true,
+      clientKey: behindProxy,
       authFailures: { max: 1, maxKeys: 64 },
     });
     for (let i = 0; i < 5000; i++)

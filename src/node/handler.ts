@@ -16,6 +16,7 @@ import { fsStore } from '../registry/stores/fs.js';
 import { type AppOptions, createApp } from '../server/app.js';
 import { loadAssets } from './assets.js';
 import { nodeEncoders } from './encoders.js';
+import { socketAddress } from './serve.js';
 
 export interface HandlerOptions extends AppOptions {
   /** The path weft answers under, e.g. `/wasm` (its routes become `/wasm/v1/...`). */
@@ -41,6 +42,7 @@ export function weftHandler(options: HandlerOptions): Handler {
     const weft = createApp({
       assets,
       encoders: nodeEncoders,
+      clientKey: socketAddress,
       ...app,
       store: options.store ?? fsStore({ dir: storeDir ?? 'weft-store' }),
     });

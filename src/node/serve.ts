@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import { MANIFEST_KEY, parseManifest } from '../registry/manifest.js';
 import type { Store } from '../registry/store.js';
 import { fsStore } from '../registry/stores/fs.js';
@@ -71,6 +73,9 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
+/** The address of the socket a request came in on (the Node entry's client key). */
+export const socketAddress = (c: Context): string | undefined => getConnInfo(c).remote.address;
+
 /** Starts the weft app on a Node HTTP server (port 0 picks a free one). */
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const store = options.store ?? fsStore({ dir: options.storeDir ?? 'weft-store' });
@@ -82,6 +87,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     store,
     assets: await loadAssets(),
     encoders: nodeEncoders,
+    // The socket's address: failed publish logins are limited per client, not in one bucket.
+    clientKey: socketAddress,
     ...(options.publishToken ? { publishToken: options.publishToken } : {}),
   });
   const hostname = options.host ?? '127.0.0.1';

@@ -5,7 +5,12 @@ import { createCatalog } from '../registry/catalog.js';
 import type { Encoders } from '../registry/publish.js';
 import { type Store, withTimeout } from '../registry/store.js';
 import { memoryStore } from '../registry/stores/memory.js';
-import { type AuthLimiter, type AuthLimitOptions, createAuthLimiter } from './auth-limit.js';
+import {
+  type AuthLimiter,
+  type AuthLimitOptions,
+  type ClientAddress,
+  createAuthLimiter,
+} from './auth-limit.js';
 import type { EdgeCache } from './edge-cache.js';
 import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
@@ -38,10 +43,11 @@ export interface AppOptions {
   /** Limits on failed publish authentications (default: 10 per minute per client key, 1024 keys). */
   authFailures?: AuthLimitOptions;
   /**
-   * Key failed authentications on `CF-Connecting-IP` / `X-Forwarded-For` (default false: one global
-   * bucket). Only set this behind a proxy that sets those headers itself.
+   * The client's address as the platform knows it, to limit failed publish logins per client
+   * (the Node entry passes its socket's address, worker.ts Cloudflare's `CF-Connecting-IP`; behind a
+   * proxy, `clientAddresses.forwardedFor`). Without it every client shares one bucket.
    */
-  trustClientIpHeaders?: boolean;
+  clientKey?: ClientAddress;
   /** What the statistics cover, said in `/v1/stats` (default: this process since it started). */
   statsScope?: string;
   /**

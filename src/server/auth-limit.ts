@@ -64,17 +64,25 @@ export function createAuthLimiter(options: AuthLimitOptions = {}): AuthLimiter {
 
 const GLOBAL = 'global';
 
+/** Where a request came from, as the platform knows it (AppOptions.clientKey). */
+export type ClientAddress = (c: Context) => string | undefined;
+
 /**
- * The key a request's failures count against. Client address headers are only believed when the
- * deployment says a proxy sets them (Cloudflare sets `CF-Connecting-IP`; a proxy appends the
- * address it saw to `X-Forwarded-For`, so its last entry is the one to trust); otherwise every
- * client shares one bucket, which a guesser cannot escape by forging headers.
+ * Client addresses as platforms give them. Cloudflare sets `CF-Connecting-IP` itself; a proxy
+ * appends the address it saw to `X-Forwarded-For`, so only its last entry is to be believed, and
+ * only behind such a proxy (the Node entry uses its socket's address by default).
  */
-export function clientKey(c: Context, trustClientIpHeaders: boolean): string {
-  if (!trustClientIpHeaders) return GLOBAL;
-  const cf = c.req.header('CF-Connecting-IP')?.trim();
-  const forwarded = c.req.header('X-Forwarded-For')?.split(',').at(-1)?.trim();
-  const address = cf || forwarded;
-  // Bounded, so a long header cannot grow the map's memory.
-  return address ? `ip:${address.slice(0, 64)}` : GLOBAL;
+export const clientAddresses = {
+  cloudflare: ((c) => c.req.header('CF-Connecting-IP')?.trim()) as ClientAddress,
+  forwardedFor: ((c) => c.req.header('X-Forwarded-For')?.split(',').at(-1)?.trim()) as ClientAddress,
+};
+
+/**
+ * The key a request's failures count against: the client's address as the platform entry says
+ * (`clientKey`), bounded so a long value cannot grow the map's memory; without one, every client
+ * shares one bucket, which a guesser cannot escape by forging headers.
+ */
+export function clientKey(c: Context, address: ClientAddress | undefined): string {
+  const value = address?.(c);
+  return value ? `ip:${value.slice(0, 64)}` : GLOBAL;
 }

@@ -18,7 +18,7 @@ export function publishRoutes(app: Hono, ctx: AppContext): void {
       throw new ApiError(403, 'publishing is disabled: no publish token is configured', {
         code: 'publish_disabled',
       });
-    const key = clientKey(c, ctx.options.trustClientIpHeaders === true);
+    const key = clientKey(c, ctx.options.clientKey);
     const wait = ctx.authLimiter.retryAfter(key);
     if (wait > 0)
       throw new ApiError(429, 'too many failed authentications; retry later', {
