@@ -11,7 +11,7 @@ import { hasSharedMemory, hasThreads, hasWorkers } from './threads.js';
 import { safely, validates } from './util.js';
 
 export type { Capability, Host, Profile } from '../profile/caps.js';
-export { CAPABILITIES, CAPABILITY_GROUPS, FEATURES, threadModel } from '../profile/caps.js';
+export { CAPABILITIES, threadModel } from '../profile/caps.js';
 
 export interface ProbeOptions {
   /** Also start workers: a shared-memory round trip (`Atomics.notify`) and `nested-workers`. */

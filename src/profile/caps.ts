@@ -49,39 +49,43 @@ export const CAPABILITIES = [
 
 export type Capability = (typeof CAPABILITIES)[number];
 
+/** The threading capabilities besides shared-everything. */
+const THREADS: readonly Capability[] = [
+  'shared-memory',
+  'threads',
+  'workers',
+  'nested-workers',
+  'wasi-threads',
+];
+
 /**
- * Each capability's group, by name (never by registry position: a capability appended later goes
- * where it belongs). The diagnostics page and the inspector derive their lists from here.
+ * A capability's group, by its name, never its registry position (a capability appended later goes
+ * where it belongs): every `set-*` name, and acquire/release atomics, are shared-everything.
  */
+export function groupOf(cap: Capability): 'threads' | 'shared-everything' | 'features' {
+  if (THREADS.includes(cap)) return 'threads';
+  if (cap.startsWith('set-') || cap === 'acqrel-atomics') return 'shared-everything';
+  return 'features';
+}
+
+/** The groups the diagnostics page shows, in registry order within each. */
 export const CAPABILITY_GROUPS = [
   {
     group: 'threads',
     title: 'Threads',
-    caps: ['shared-memory', 'threads', 'workers', 'nested-workers', 'wasi-threads'],
+    caps: /* @__PURE__ */ CAPABILITIES.filter((c) => groupOf(c) === 'threads'),
   },
   {
     group: 'shared-everything',
     title: 'Shared-everything threads',
-    caps: [
-      'set-types',
-      'set-globals',
-      'set-functions',
-      'set-tables',
-      'set-gc-atomics',
-      'set-global-atomics',
-      'set-pause',
-      'set-threads',
-      'set-js-api',
-      'set-thread-local',
-      'acqrel-atomics',
-    ],
+    caps: /* @__PURE__ */ CAPABILITIES.filter((c) => groupOf(c) === 'shared-everything'),
   },
-] as const satisfies readonly { group: string; title: string; caps: readonly Capability[] }[];
-
-const GROUPED = new Set<string>(CAPABILITY_GROUPS.flatMap((g) => g.caps));
+] as const;
 
 /** Everything else wasm-feature-detect knows: the plain features, in registry order. */
-export const FEATURES: readonly Capability[] = CAPABILITIES.filter((c) => !GROUPED.has(c));
+export const FEATURES: readonly Capability[] = /* @__PURE__ */ CAPABILITIES.filter(
+  (c) => groupOf(c) === 'features',
+);
 
 export const HOSTS = ['browser', 'worker', 'node', 'deno', 'bun', 'workerd', 'native', 'unknown'] as const;
 export type Host = (typeof HOSTS)[number];

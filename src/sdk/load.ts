@@ -131,7 +131,7 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
           // Not this variant's fault: it is fetched again below, by the URL its record names.
           failed.push({
             variant: '(negotiated)',
-            reason: `the module's record changed while loading (${variant.integrity}, not ${integrity})`,
+            reason: `record changed while loading: ${variant.integrity}, not ${integrity}`,
           });
         } else if (variant)
           return finish(

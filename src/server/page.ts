@@ -5,6 +5,8 @@
  * variant of each module this browser would get and why the others were rejected, a `curl` for the
  * same profile, and the server's statistics as a small chart.
  */
+import { CAPABILITY_GROUPS, FEATURES } from '../profile/caps.js';
+
 const STYLE = `
 :root{color-scheme:light dark;font:16px/1.45 system-ui,sans-serif}
 body{max-width:52rem;margin:0 auto;padding:1rem}
@@ -19,8 +21,11 @@ pre{white-space:pre-wrap;word-break:break-all;background:#8881;padding:.5rem;bor
 .bar{display:grid;grid-template-columns:9rem 1fr 3rem;gap:.5rem;align-items:center}
 .bar>span:nth-child(2)>span{display:block;background:#3b6ea8;height:.8rem;border-radius:.2rem;min-width:1px}`;
 
+// The groups come from caps.ts, written into the page here, so no client bundle carries them.
 const SCRIPT = `
-import { probe, threadModel, CAPABILITY_GROUPS, FEATURES } from '/v1/probe.js';
+import { probe, threadModel } from '/v1/probe.js';
+const CAPABILITY_GROUPS = ${JSON.stringify(CAPABILITY_GROUPS)};
+const FEATURES = ${JSON.stringify(FEATURES)};
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => { const e = document.createElement(tag); Object.assign(e, attrs); e.append(...kids); return e; };
 const profile = await probe();
