@@ -6,7 +6,7 @@ import { type Capability, normalizeCaps, type Profile } from '../profile/caps.js
 import { FEATURE_DETECTORS } from './features.js';
 import { detectHost } from './host.js';
 import { PROBE_BYTES } from './probe-bytes.js';
-import { setJsApi, setThreadLocal, setThreads } from './set.js';
+import { setJsApi, setThreadLocal, setThreads } from './shared-everything.js';
 import { hasSharedMemory, hasThreads, hasWorkers } from './threads.js';
 import { safely, validates } from './util.js';
 
@@ -54,7 +54,14 @@ async function run(options: ProbeOptions): Promise<Profile> {
 
 const memo = new Map<boolean, Promise<Profile>>();
 
-/** Probes this realm once (per `deep` setting) and returns the same answer afterwards. */
+/**
+ * Probes this realm once (per `deep` setting) and returns the same answer afterwards.
+ *
+ * @example
+ * import { probe, threadModel } from 'weft/detect';
+ * const { host, caps } = await probe();
+ * threadModel(caps); // 'sab' on a cross-origin-isolated page, 'single' on one that is not
+ */
 export function probe(options: ProbeOptions = {}): Promise<Profile> {
   const deep = options.deep === true;
   let result = memo.get(deep);

@@ -2,7 +2,7 @@ import { type Capability, FEATURES, normalizeCaps, type ThreadModel } from '../p
 import type { ModuleFacts } from './facts.js';
 import { crossCheck } from './target-features.js';
 import type { Recognition } from './toolchain.js';
-import { TYPE_SPAWN_SIG, TYPE_START_SIG } from './types.js';
+import { TYPE_SPAWN_SIG, TYPE_START_SIG } from './type-section.js';
 
 /** Features a binary cannot show: they belong to the host's JS API, not to the module. */
 const HOST_ONLY: readonly Capability[] = ['jspi', 'streaming-compilation', 'type-reflection'];

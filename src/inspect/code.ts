@@ -2,7 +2,7 @@ import { hex } from './error.js';
 import type { Feature, MemoryFact } from './facts.js';
 import { EXTENDED_CONST, Imm, MAIN, type OpSpec, PREFIXED } from './opcodes.js';
 import type { Reader } from './reader.js';
-import { readHeapType, readValType, startsValType } from './types.js';
+import { readHeapType, readValType, startsValType } from './type-section.js';
 
 /** What the walker needs from the module around the code, and where it records what it sees. */
 export interface CodeEnv {

@@ -59,7 +59,7 @@ export const LIMITS = {
 /** Everything the section walk learned, before any judgement. */
 export interface ModuleFacts {
   features: Set<Feature>;
-  /** One packed word per type index; see `TYPE_*` in types.ts. */
+  /** One packed word per type index; see `TYPE_*` in type-section.ts. */
   types: number[];
   /** Type index of every function, imported ones first. */
   funcTypes: number[];

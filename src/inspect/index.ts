@@ -51,6 +51,13 @@ export interface InspectOptions {
  * Decodes a core WebAssembly module and says which thread model it follows and which
  * capabilities an engine needs to run it.
  * @throws InspectError on malformed or unsupported input (with the byte offset), or input over 64 MiB.
+ *
+ * @example
+ * import { inspect } from 'weft';
+ * const report = inspect(wasmBytes, { glue: [appJsText] });
+ * report.model;      // 'sab'
+ * report.requires;   // ['shared-memory', 'threads', 'workers', 'bulk-memory']
+ * report.toolchain;  // { toolchain: 'emscripten', threads: 'spawns', evidence: [...], confidence: 'high' }
  */
 export function inspect(bytes: Uint8Array, options: InspectOptions = {}): InspectReport {
   if (bytes.length > MAX_INSPECT_BYTES) {

@@ -23,7 +23,7 @@ import {
   TYPE_HAS_I64,
   TYPE_KIND,
   TYPE_SHARED,
-} from './types.js';
+} from './type-section.js';
 
 /** Known sections: name and position in the required order (the tag section sits after memory). */
 const SECTIONS: ReadonlyMap<number, { name: string; rank: number }> = new Map([

@@ -3,7 +3,7 @@ import { hex } from './error.js';
 import type { ModuleFacts } from './facts.js';
 import type { Reader } from './reader.js';
 import { readTargetFeatures } from './target-features.js';
-import { readValType } from './types.js';
+import { readValType } from './type-section.js';
 
 /**
  * Element segment flags: bit 0 passive or declarative, bit 1 explicit table index or

@@ -72,6 +72,12 @@ export const installWaitQueue: Installer = (caps, wasm) => {
  * `WebAssembly.instantiate`, `instantiateStreaming` and `Instance` resolve those handles in import
  * objects; `WebAssembly.ThreadBoundData` and `WebAssembly.WaitQueue` are defined.
  * Probe before installing: a detector run afterwards may take the polyfill for the real thing.
+ *
+ * @example
+ * import { probe } from 'weft/detect';
+ * import { installPolyfills } from 'weft/polyfill';
+ * const report = installPolyfills(await probe(), ['thread-local-global']);
+ * report.installed; // ['thread-local-global'] where the engine has no native thread-local globals
  */
 export function installPolyfills(
   profile: Profile,

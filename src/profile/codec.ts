@@ -65,6 +65,14 @@ const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 const VERSION = '1';
 const MAX_TOKEN = 64;
 
+/**
+ * The compact, URL-safe token of a profile (`profile=` and `Wasm-Caps`): versioned, one bit per
+ * capability of the append-only registry.
+ *
+ * @example
+ * encodeToken({ host: 'browser', caps: ['shared-memory', 'threads', 'workers'] }); // '1AH'
+ * decodeToken('1AH').value; // { host: 'browser', caps: ['shared-memory', 'threads', 'workers'] }
+ */
 export function encodeToken(profile: Profile): string {
   const digits: number[] = [];
   for (const cap of profile.caps) {

@@ -92,7 +92,14 @@ export class LoadError extends Error {
   }
 }
 
-/** probe → select → fetch → verify → instantiate, falling back to the next acceptable variant on failure. */
+/**
+ * probe → select → fetch → verify → instantiate, falling back to the next acceptable variant on failure.
+ *
+ * @example
+ * import { load } from 'weft/sdk';
+ * const { instance, variant, threads, why } = await load('demo', { server: 'https://wasm.example.com' });
+ * // A glue that instantiates per worker: { instantiate: false } returns the verified module only.
+ */
 export async function load(name: string, options: LoadOptions = {}): Promise<LoadResult> {
   const server = options.server ?? (globalThis as { location?: { origin: string } }).location?.origin;
   if (!server) throw new LoadError(name, undefined, 'no server given and no page origin to default to');

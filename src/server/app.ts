@@ -75,6 +75,12 @@ const EXPOSED = 'Wasm-Variant,Weft-Profile-Source,Content-Digest,ETag,Link,Conte
 /**
  * The weft HTTP app (contract.md, HTTP API v1). Imports nothing runtime-specific: the Node entry
  * and `worker.ts` build a store from their environment and hand it over.
+ *
+ * @example
+ * import { createApp } from 'weft/server';
+ * import { fsStore } from 'weft/stores/fs';
+ * const app = createApp({ store: fsStore({ dir: './weft-store' }), publishToken: process.env.TOKEN });
+ * site.route('/wasm', app); // mounted on a Hono site, or served alone: export default app
  */
 export function createApp(options: AppOptions = {}): Hono {
   const store = withTimeout(options.store ?? memoryStore(), options.storeTimeoutMs ?? 5000);
