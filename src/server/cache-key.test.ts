@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { encodeToken } from '../profile/codec.js';
+import { encodeToken, ProfileError } from '../profile/codec.js';
 import { negotiatedCacheKey } from './cache-key.js';
+import { profileFrom } from './profile-input.js';
 
-const key = (path: string) => negotiatedCacheKey(new URL(path, 'https://wasm.example.com'));
+/** The key of a request to `path`, from its profile parsed as the app parses it (malformed: no key, a 400). */
+function key(path: string): string | null {
+  const url = new URL(path, 'https://wasm.example.com');
+  const q = (name: string) => url.searchParams.get(name) ?? undefined;
+  try {
+    return negotiatedCacheKey(url, profileFrom({ caps: q('caps'), profile: q('profile'), host: q('host') }));
+  } catch (err) {
+    if (err instanceof ProfileError) return null;
+    throw err;
+  }
+}
 
 describe('negotiated cache keys', () => {
   it('makes one key of one profile written in any order, with duplicates, or as a token', () => {

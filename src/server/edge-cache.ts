@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { generationOf } from '../registry/catalog.js';
 import type { AppContext } from './app.js';
 import { negotiatedCacheKey } from './cache-key.js';
+import { requestProfile } from './routes/params.js';
 
 /** The part of the Cache API weft uses (Workers' `caches.default`). */
 export interface EdgeCache {
@@ -23,7 +24,7 @@ export async function throughEdgeCache(
   const cache = ctx.options.edgeCache;
   if (!cache || c.req.method !== 'GET' || c.req.header('If-None-Match') || c.req.header('Range'))
     return answer();
-  const base = negotiatedCacheKey(new URL(c.req.url));
+  const base = negotiatedCacheKey(new URL(c.req.url), requestProfile(c));
   if (!base) return answer();
   const key = new Request(`${base}&manifest=${generationOf(await ctx.catalog.manifest())}`);
   const hit = await cache.match(key);

@@ -10,14 +10,23 @@ export function nameParam(c: Context, key: 'name' | 'variant'): string {
   return value;
 }
 
+// The request's profile, parsed once: the edge cache's key, the answer and the statistics all read it.
+const parsed = new WeakMap<Request, RequestProfile>();
+
+/** The request's profile (query, `Wasm-Caps`, or a guess from the User-Agent), read once per request. */
 export function requestProfile(c: Context): RequestProfile {
-  return profileFrom({
-    caps: c.req.query('caps'),
-    profile: c.req.query('profile'),
-    host: c.req.query('host'),
-    header: c.req.header('Wasm-Caps'),
-    userAgent: c.req.header('User-Agent'),
-  });
+  let profile = parsed.get(c.req.raw);
+  if (!profile) {
+    profile = profileFrom({
+      caps: c.req.query('caps'),
+      profile: c.req.query('profile'),
+      host: c.req.query('host'),
+      header: c.req.header('Wasm-Caps'),
+      userAgent: c.req.header('User-Agent'),
+    });
+    parsed.set(c.req.raw, profile);
+  }
+  return profile;
 }
 
 /** Known routes answer 405 (with Allow) to other methods, instead of 404. */
