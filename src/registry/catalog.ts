@@ -1,6 +1,6 @@
 import { sha256, toHex } from './digest.js';
 import { emptyManifest, MANIFEST_KEY, type Manifest, parseManifest } from './manifest.js';
-import { guard, type Store } from './store.js';
+import type { Store } from './store.js';
 
 // A manifest's generation: a short hash of the bytes it was parsed from (cache keys change with it).
 const generations = new WeakMap<Manifest, string>();
@@ -40,7 +40,7 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     generations.set(manifest, generation);
     return manifest;
   };
-  const read = () => guard(store.driver, 'get', () => store.get(MANIFEST_KEY));
+  const read = () => store.get(MANIFEST_KEY);
 
   const loadNow = (): Promise<Manifest> => {
     const value = read().then((bytes) => parse(bytes));

@@ -32,7 +32,7 @@ import {
   type Variant,
   validateManifest,
 } from './manifest.js';
-import { guard, type Store, StoreError } from './store.js';
+import { type Store, StoreError } from './store.js';
 
 /** Publish-time compressors; gzip through CompressionStream works everywhere, brotli where the runtime has it. */
 export type Encoders = Partial<Record<'br' | 'gzip', (bytes: Uint8Array) => Promise<Uint8Array>>>;
@@ -190,11 +190,11 @@ async function publishNow(
   // process, another Workers isolate) reads what that one committed and applies itself again, so
   // neither is lost.
   for (let attempt = 1; ; attempt++) {
-    const current = await guard(store.driver, 'get', () => store.getVersioned(MANIFEST_KEY));
+    const current = await store.getVersioned(MANIFEST_KEY);
     const manifest: Manifest = current ? upgrade(parseManifest(current.value)) : emptyManifest();
     const { entry, ordering } = apply(manifest, input, published);
     const bytes = serializeManifest(manifest);
-    if (await guard(store.driver, 'put', () => store.putIf(MANIFEST_KEY, bytes, current?.version ?? null)))
+    if (await store.putIf(MANIFEST_KEY, bytes, current?.version ?? null))
       return { entry, published, ordering };
     if (attempt >= COMMIT_TRIES)
       throw new StoreError(`the manifest changed under ${COMMIT_TRIES} tries to publish: try again`);
@@ -304,7 +304,7 @@ async function storeBundle(store: Store, planned: PlannedBundle): Promise<Bundle
   for (const f of planned.input.files) {
     const hex = toHex(await sha256(f.bytes));
     const role = roleOf(f.path, planned.input.wasmPath);
-    if (role !== 'wasm') await guard(store.driver, 'put', () => store.put(fileKey(hex), f.bytes));
+    if (role !== 'wasm') await store.put(fileKey(hex), f.bytes);
     files.push({ path: f.path, role, size: f.bytes.length, sha256: hex });
   }
   return { id: await bundleId(files, planned.entry), entry: planned.entry, files };
@@ -318,14 +318,14 @@ async function storeBlob(
   encoders: Encoders,
 ): Promise<NonNullable<Variant['encodings']>> {
   const encodings: NonNullable<Variant['encodings']> = {};
-  await guard(store.driver, 'put', () => store.put(blobKey(blob), bytes));
+  await store.put(blobKey(blob), bytes);
   for (const [name, encode] of Object.entries(encoders) as [
     keyof Encoders,
     (b: Uint8Array) => Promise<Uint8Array>,
   ][]) {
     const packed = await encode(bytes);
     if (packed.length >= bytes.length) continue;
-    await guard(store.driver, 'put', () => store.put(blobKey(blob, name), packed));
+    await store.put(blobKey(blob, name), packed);
     // The copy's own hash: it is checked before the copy is served, like the blob's.
     encodings[name] = { size: packed.length, sha256: toHex(await sha256(packed)) };
   }

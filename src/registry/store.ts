@@ -52,7 +52,11 @@ export class StoreError extends Error {
   }
 }
 
-/** Runs a driver operation and turns any failure into a StoreError with context. */
+/**
+ * Runs a driver operation and turns any failure into a StoreError with context. One layer does it:
+ * weft's drivers for their own calls, `withTimeout` for any other Store (a StoreError passes through
+ * unchanged); callers never wrap again.
+ */
 export async function guard<T>(driver: string, op: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
