@@ -22,7 +22,7 @@ import {
   targetFeatures,
   types,
   wasm,
-} from './wasm-builder.test-helper.js';
+} from './wasm-builder.js';
 
 const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((b) => Number.parseInt(b, 16)));
 

@@ -28,7 +28,7 @@ import {
   types,
   u32,
   wasm,
-} from './wasm-builder.test-helper.js';
+} from './wasm-builder.js';
 
 const v128 = op.simd(0x0c, Array(16).fill(0));
 const memory = memories(limits(0, 1));

@@ -18,7 +18,7 @@ import {
   types,
   u32,
   wasm,
-} from './wasm-builder.test-helper.js';
+} from './wasm-builder.js';
 
 function refusal(bytes: Uint8Array): InspectError {
   try {

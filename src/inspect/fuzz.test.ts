@@ -29,7 +29,7 @@ import {
   types,
   u32,
   wasm,
-} from './wasm-builder.test-helper.js';
+} from './wasm-builder.js';
 
 const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((b) => Number.parseInt(b, 16)));
 

@@ -2,18 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countReads, READS_PER_BYTE } from './count-reads.test-helper.js';
 import { InspectError, inspect } from './index.js';
-import {
-  body,
-  func,
-  HEADER,
-  limits,
-  memories,
-  op,
-  section,
-  types,
-  u32,
-  wasm,
-} from './wasm-builder.test-helper.js';
+import { body, func, HEADER, limits, memories, op, section, types, u32, wasm } from './wasm-builder.js';
 
 /**
  * These tests guard against work that grows faster than the input (a decoder that re-reads, or a

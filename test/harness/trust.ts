@@ -16,7 +16,7 @@ import { serve } from '@hono/node-server';
 import fc from 'fast-check';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { u32 } from '../../src/detect/probes/encoder.js';
+import { custom, func, imp, imports, types, wasm } from '../../src/inspect/wasm-builder.js';
 import { CAPABILITIES } from '../../src/profile/caps.js';
 import type { Store } from '../../src/registry/store.js';
 
@@ -34,10 +34,6 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 // --- wasm bytes -------------------------------------------------------------------------------
 
-const leb = u32;
-const vec = (bytes: ArrayLike<number>) => [...leb(bytes.length), ...Array.from(bytes)];
-const section = (id: number, payload: number[]) => [id, ...vec(payload)];
-
 /**
  * A valid core module (thread model `single`) built from parts: function imports (module, name),
  * and custom sections (name, payload). Used for compressible blobs and for names that carry taints.
@@ -45,19 +41,13 @@ const section = (id: number, payload: number[]) => [id, ...vec(payload)];
 export function wasmModule(
   parts: { imports?: [string, string][]; custom?: [string, Uint8Array][] } = {},
 ): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const imports = parts.imports ?? [];
-  if (imports.length) {
-    out.push(...section(1, [1, 0x60, 0, 0]));
-    out.push(
-      ...section(2, [
-        ...leb(imports.length),
-        ...imports.flatMap(([m, n]) => [...vec(utf8(m)), ...vec(utf8(n)), 0x00, 0]),
-      ]),
-    );
-  }
-  for (const [name, payload] of parts.custom ?? []) out.push(...section(0, [...vec(utf8(name)), ...payload]));
-  return new Uint8Array(out);
+  const imported = parts.imports ?? [];
+  return wasm(
+    ...(imported.length
+      ? [types(func([], [])), imports(...imported.map(([m, n]) => imp.func(m, n, 0)))]
+      : []),
+    ...(parts.custom ?? []).map(([n, payload]) => custom(n, [...payload])),
+  );
 }
 
 /** A 48 KiB module that compresses well: its br and gzip copies are stored at publish. */

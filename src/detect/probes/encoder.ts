@@ -1,10 +1,11 @@
 /**
- * A tiny typed wasm encoder, used at build time only (scripts/gen-probes.ts) to write the probe
- * modules from readable definitions. Nothing here ships in the probe bundle.
+ * The probe modules' dialect of the project's one wasm builder (inspect/wasm-builder.ts), used at
+ * build time only (scripts/gen-probes.ts) to write the probe modules from readable definitions.
+ * Nothing here ships in the probe bundle.
  */
-export type Bytes = number[];
+import { type Bytes, HEADER, section as rawSection, u32, vec } from '../../inspect/wasm-builder.js';
 
-export const HEADER: Bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+export { type Bytes, HEADER, u32, vec };
 
 // Value and heap types.
 export const I32 = 0x7f;
@@ -14,26 +15,7 @@ export const ABS_FUNC = 0x70;
 /** The `shared` prefix of composite types and abstract heap types (threading-models.md section 3). */
 export const SHARED = 0x65;
 
-/** Unsigned LEB128. */
-export function u32(n: number): Bytes {
-  const out: Bytes = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-}
-
-export function vec(items: Bytes[]): Bytes {
-  return [...u32(items.length), ...items.flat()];
-}
-
-function section(id: number, items: Bytes[]): Bytes {
-  const body = vec(items);
-  return [id, ...u32(body.length), ...body];
-}
+const section = (id: number, items: Bytes[]): Bytes => rawSection(id, vec(items));
 
 // Composite types.
 export const funcType = (params: Bytes[], results: Bytes[]): Bytes => [0x60, ...vec(params), ...vec(results)];
