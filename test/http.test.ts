@@ -3,7 +3,7 @@ import { describe } from 'vitest';
 import { loadAssets } from '../src/node/assets.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
-import { describeMatrix } from './harness/matrix.js';
+import { describeMatrix } from './harness/clients.js';
 import { httpSuite } from './suites/http.js';
 
 const demo = Object.fromEntries(

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { describeMatrix } from '../../test/harness/matrix.js';
+import { describeMatrix } from '../../test/harness/clients.js';
 import { memoryStore } from '../registry/stores/memory.js';
 import { createApp } from './app.js';
 
