@@ -15,3 +15,4 @@ export {
   type RemoteVariant,
 } from './load.js';
 export { IntegrityError, type Progress } from './verify.js';
+export type { ResolveAnswer } from './wire.js';

@@ -6,43 +6,9 @@ import { acceptable, type Rejection, select } from '../profile/select.js';
 import { explainThreads } from './explain.js';
 import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
 
-/** A variant as `GET /v1/modules/:name` describes it. */
-export interface RemoteVariant {
-  name: string;
-  model: string;
-  requires: Profile['caps'];
-  size: number;
-  polyfills: PolyfillName[];
-  url: string;
-  integrity: string;
-  /** `optional`: the build also runs on one thread (see `LoadResult.threads`). */
-  threads?: 'optional';
-  /** The whole build (wasm, glue, workers), when it was published as one: see `weft/emscripten`. */
-  bundle?: RemoteBundle;
-}
+import type { RemoteBundle, RemoteModule, RemoteVariant } from './wire.js';
 
-/** A variant bundle as the server describes it: files under `base`, each with its SRI integrity. */
-export interface RemoteBundle {
-  id: string;
-  /** URL prefix (ending in `/`) the files' paths are relative to. */
-  base: string;
-  /** The file a loader starts from (the glue). */
-  entry: string;
-  files: {
-    path: string;
-    role: 'wasm' | 'glue' | 'worker' | 'data' | 'boot';
-    size: number;
-    integrity: string;
-  }[];
-}
-
-/** `GET /v1/modules/:name`: cache it and pass it back as `manifest` to load with zero extra round trips. */
-export interface RemoteModule {
-  name: string;
-  version: string;
-  fallback?: string;
-  variants: RemoteVariant[];
-}
+export type { RemoteBundle, RemoteModule, RemoteVariant };
 
 export interface LoadOptions {
   /** The weft server's origin (default: this page's origin). */

@@ -5,6 +5,7 @@ import { select } from '../../profile/select.js';
 import type { Bundle } from '../../registry/bundle.js';
 import { integrityOf } from '../../registry/digest.js';
 import { type ModuleEntry, moduleOf, type Variant } from '../../registry/manifest.js';
+import type { RemoteBundle, RemoteModule, ResolveAnswer } from '../../sdk/wire.js';
 import type { AppContext } from '../app.js';
 import { appendVary, blobResponse } from '../blob-response.js';
 import { throughEdgeCache } from '../edge-cache.js';
@@ -44,10 +45,10 @@ function describeVariant(c: Context, v: Variant) {
 }
 
 // A bundle's files as answers show them, derived once per loaded manifest (records are replaced on reload).
-const bundleFiles = new WeakMap<Bundle, { path: string; role: string; size: number; integrity: string }[]>();
+const bundleFiles = new WeakMap<Bundle, RemoteBundle['files']>();
 
 /** A bundle as answers show it (contract.md): its base URL, entry, and each file's SRI integrity. */
-function describeBundle(c: Context, bundle: Bundle) {
+function describeBundle(c: Context, bundle: Bundle): RemoteBundle {
   let files = bundleFiles.get(bundle);
   if (!files) {
     files = bundle.files.map((f) => ({
@@ -108,7 +109,12 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
 
   app.get('/v1/modules/:name', async (c) => {
     const [name, entry] = await moduleEntry(ctx, c);
-    return c.json({ name, ...entry, variants: entry.variants.map((v) => describeVariant(c, v)) });
+    const answer: RemoteModule = {
+      name,
+      ...entry,
+      variants: entry.variants.map((v) => describeVariant(c, v)),
+    };
+    return c.json(answer);
   });
 
   // A cached answer still counts in the statistics: the profile is in the query, the variant in a header.
@@ -125,7 +131,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
     for (const [k, value] of Object.entries(negotiationHeaders(profile))) c.header(k, value);
     c.header('Cache-Control', NEGOTIATED_CACHE);
     c.header('Wasm-Variant', v.name);
-    return c.json({
+    const answer: ResolveAnswer = {
       module: name,
       version: entry.version,
       variant: v.name,
@@ -138,12 +144,13 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       // Whether the build may start threads here: false for an optional-threads build on a
       // profile that cannot run them (its glue must stay on one thread), and for single builds.
       threads,
-      ...(v.threads ? { optionalThreads: true } : {}),
+      ...(v.threads ? { optionalThreads: true as const } : {}),
       ...(v.bundle ? { bundle: v.bundle } : {}),
       fallback,
       rejected,
       profile: { ...report, canonical: formatCapsList(profile.caps) },
-    });
+    };
+    return c.json(answer);
   };
 
   app.on(['GET', 'HEAD'], '/v1/modules/:name/wasm', (c) =>
