@@ -13,8 +13,8 @@ type Namespace = Record<string, unknown>;
 
 /** A shared Global says so (`shared === true`): the constructor ignores unknown keys, so not throwing proves nothing. */
 export function nativeSharedGlobal(wasm: Namespace = WebAssembly as unknown as Namespace): boolean {
-  const Global = own(wasm.Global) as (new (d: unknown, v: unknown) => { shared?: unknown }) | undefined;
-  if (typeof Global !== 'function') return false;
+  // A missing constructor throws inside the try: absent.
+  const Global = own(wasm.Global) as new (d: unknown, v: unknown) => { shared?: unknown };
   try {
     return new Global({ value: 'i32', mutable: true, shared: true }, 0).shared === true;
   } catch {
@@ -27,8 +27,7 @@ export function nativeSharedGlobal(wasm: Namespace = WebAssembly as unknown as N
  * thread-local `WebAssembly.Function` carrying `initialize`. No engine has it today.
  */
 export function nativeThreadLocal(wasm: Namespace = WebAssembly as unknown as Namespace): boolean {
-  const Fn = own(wasm.Function) as (new (t: unknown, f: unknown, o: unknown) => object) | undefined;
-  if (typeof Fn !== 'function') return false;
+  const Fn = own(wasm.Function) as new (t: unknown, f: unknown, o: unknown) => object;
   try {
     const wrapper = new Fn({ parameters: [], results: [] }, () => {}, { 'thread-local': true });
     return typeof (wrapper as { initialize?: unknown }).initialize === 'function';
