@@ -72,43 +72,58 @@ const MOUNTS: Record<string, (store: string) => Promise<Parameters<typeof create
   },
 };
 
+/** A site with weft mounted `how`, over a fresh store holding the emcc app; closed after the block. */
+function mountedSite(builds: string, how: string): () => Awaited<ReturnType<typeof listen>> {
+  let site: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    site = await listen(await MOUNTS[how]!(await publishedStore(builds)));
+  });
+  afterAll(() => new Promise<void>((done) => site.server.close(() => done())));
+  return () => site;
+}
+
 describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) => {
   describe.each(Object.keys(MOUNTS))('weft mounted at /wasm as %s', (how) => {
-    let site: Awaited<ReturnType<typeof listen>>;
-    beforeAll(async () => {
-      site = await listen(await MOUNTS[how]!(await publishedStore(builds)));
-    });
-    afterAll(() => new Promise<void>((done) => site.server.close(() => done())));
+    const site = mountedSite(builds, how);
 
     it('answers under the mount with URLs under the mount, and leaves other paths to the site', async () => {
+      const { origin } = site();
       const res = await fetch(
-        `${site.origin}/wasm/v1/modules/app/resolve?caps=shared-memory,threads,workers,bulk-memory`,
+        `${origin}/wasm/v1/modules/app/resolve?caps=shared-memory,threads,workers,bulk-memory`,
       );
       const answer = (await res.json()) as { url: string; bundle: { base: string; entry: string } };
-      expect(answer.url).toMatch(new RegExp(`^${site.origin}/wasm/v1/blobs/sha256-[0-9a-f]{64}\\.wasm$`));
-      expect(answer.bundle.base).toMatch(new RegExp(`^${site.origin}/wasm/v1/bundles/[0-9a-f]{32}/$`));
+      expect(answer.url).toMatch(new RegExp(`^${origin}/wasm/v1/blobs/sha256-[0-9a-f]{64}\\.wasm$`));
+      expect(answer.bundle.base).toMatch(new RegExp(`^${origin}/wasm/v1/bundles/[0-9a-f]{32}/$`));
       expect((await fetch(answer.bundle.base + answer.bundle.entry)).status).toBe(200);
-      expect((await fetch(`${site.origin}/wasm/nope`)).status).toBe(404);
-      expect((await fetch(`${site.origin}/`)).headers.get('content-type')).toMatch(/text\/html/);
+      expect((await fetch(`${origin}/wasm/nope`)).status).toBe(404);
+      expect((await fetch(`${origin}/`)).headers.get('content-type')).toMatch(/text\/html/);
     });
+  });
+});
 
-    // Outside CI a missing Chromium skips this one test; under CI it fails with the install command.
-    it.skipIf(!chromiumPath() && !process.env.CI)(
-      'runs the pthreads bundle on the isolated page of the same origin, on 4 pthreads',
-      async () => {
-        if (!chromiumPath()) throw new Error(`Chromium is not installed: run \`${CHROMIUM_INSTALL}\``);
-        const browser: Browser = await launchChromium();
-        try {
-          const page = await browser.newPage();
-          await page.goto(`${site.origin}/`);
-          const outcome = await page.evaluate(
-            () => (window as unknown as { outcome: Promise<unknown> }).outcome,
-          );
-          expect(outcome).toEqual({ variant: 'pthreads', primes: 17_984, offMain: 200_000, isolated: true });
-        } finally {
-          await browser.close();
-        }
-      },
-    );
+// Like every engine test: missing emcc or Chromium fails under CI with the install command, and
+// is skipped with that command outside CI (describeWith).
+const both = (() => {
+  const builds = emccBuilds();
+  return builds && chromiumPath() ? builds : null;
+})();
+
+describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIUM_INSTALL}`, (builds) => {
+  describe.each(Object.keys(MOUNTS))('weft mounted at /wasm as %s', (how) => {
+    const site = mountedSite(builds, how);
+
+    it('runs the pthreads bundle on the isolated page of the same origin, on 4 pthreads', async () => {
+      const browser: Browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${site().origin}/`);
+        const outcome = await page.evaluate(
+          () => (window as unknown as { outcome: Promise<unknown> }).outcome,
+        );
+        expect(outcome).toEqual({ variant: 'pthreads', primes: 17_984, offMain: 200_000, isolated: true });
+      } finally {
+        await browser.close();
+      }
+    });
   });
 });
