@@ -57,7 +57,6 @@ const GLUE = {
     /allocateUnusedWorker/,
     /\bPThread\b/,
   ],
-  wasmBindgen: [/__wbindgen_/, /\bwasm_bindgen\b|__wbg_init\b|initSync\b/],
   wasmBindgenThreads: [/initThreadPool|wbg_rayon|startWorkers|__wbindgen_thread_destroy/],
   dotnet: [/dotnet\.native|getDotnetRuntime|mono_wasm_/],
   worker: [/new Worker\(/],
