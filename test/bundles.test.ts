@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { MANIFEST_KEY } from '../src/registry/manifest.js';
+import { readModules } from '../src/registry/catalog.js';
+import { blobMetaKey, LEGACY_MANIFEST_KEY, moduleKey } from '../src/registry/manifest.js';
 import { publish } from '../src/registry/publish.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { createApp } from '../src/server/app.js';
@@ -122,13 +123,13 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
     expect((await a.request(`${bundle.base}app.worker.js`)).status).toBe(200);
   });
 
-  it("refuses a manifest that pairs one build's glue with another build's wasm: 503, nothing served", async () => {
+  it("refuses a record that pairs one build's glue with another build's wasm: 503, nothing served", async () => {
     await weft('publish', folder, '--store', store);
-    const path = join(store, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8'));
-    const [pthreads, simd] = manifest.modules.app.variants;
+    const path = join(store, moduleKey('app'));
+    const record = JSON.parse(readFileSync(path, 'utf8'));
+    const [pthreads, simd] = record.variants;
     [pthreads.bundle, simd.bundle] = [simd.bundle, pthreads.bundle];
-    writeFileSync(path, JSON.stringify(manifest));
+    writeFileSync(path, JSON.stringify(record));
     const res = await app().request(`http://weft.test/v1/modules/app/resolve?caps=${ISOLATED}`);
     expect(res.status).toBe(503);
     expect((await res.json()).error.code).toBe('unavailable');
@@ -157,19 +158,34 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
     expect(readdirSync(dir)).not.toContain('store');
   });
 
-  it('upgrades a schema 1 store on the next publish, losing no module, and keeps its blob URLs', async () => {
+  it('upgrades a one-file schema 1 store in place, losing no module or copy, and keeps its blob URLs', async () => {
+    // A store as an earlier version wrote it: one manifest.json (its variants carry their copies), the blobs beside it.
     const s = fsStore({ dir: store });
     await publish(s, { module: 'old', variant: 'single', bytes: DEMO.single });
-    const manifest = JSON.parse(new TextDecoder().decode((await s.get(MANIFEST_KEY))!));
-    manifest.schema = 1;
-    await s.put(MANIFEST_KEY, new TextEncoder().encode(JSON.stringify(manifest)));
-    const blobUrl = `http://weft.test/v1/blobs/${manifest.modules.old.variants[0].blob}.wasm`;
-    expect((await app().request(blobUrl)).status).toBe(200);
+    const entry = (await readModules(s)).modules.old!;
+    const blob = entry.variants[0]!.blob;
+    const copies = JSON.parse(readFileSync(join(store, blobMetaKey(blob)), 'utf8')).encodings;
+    expect(copies.gzip).toBeDefined();
+    const legacy = {
+      schema: 1,
+      modules: { old: { ...entry, variants: [{ ...entry.variants[0], encodings: copies }] } },
+    };
+    rmSync(join(store, 'modules'), { recursive: true });
+    rmSync(join(store, blobMetaKey(blob)));
+    writeFileSync(join(store, LEGACY_MANIFEST_KEY), JSON.stringify(legacy));
+
+    // Read as it is: the first request upgrades it.
+    const blobUrl = `http://weft.test/v1/blobs/${blob}.wasm`;
+    const gz = await app().request(blobUrl, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(gz.status).toBe(200);
+    expect(gz.headers.get('Content-Encoding')).toBe('gzip');
+    expect(readdirSync(store)).not.toContain(LEGACY_MANIFEST_KEY);
+    const kept = readdirSync(join(store, 'legacy'));
+    expect(kept).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(store, 'legacy', kept[0]!), 'utf8'))).toEqual(legacy);
 
     await weft('publish', folder, '--store', store);
-    const upgraded = JSON.parse(readFileSync(join(store, 'manifest.json'), 'utf8'));
-    expect(upgraded.schema).toBe(2);
-    expect(upgraded.modules.old).toEqual(manifest.modules.old);
+    expect((await readModules(s)).modules.old).toEqual(entry);
     expect((await app().request(blobUrl)).status).toBe(200);
     expect((await resolve()).bundle.entry).toBe('app.js');
   });

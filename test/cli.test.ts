@@ -112,7 +112,7 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     expect((await fetch(`${started.url}/v1/sdk.js`)).status).toBe(200);
   });
 
-  it('serve refuses to start on a corrupt manifest, naming the field', async () => {
+  it('serve refuses to start on a corrupt one-file manifest of an earlier version, naming the field', async () => {
     const dir = tempStore();
     const { writeFileSync } = await import('node:fs');
     writeFileSync(
@@ -140,7 +140,7 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     });
   });
 
-  it('publish <dir> --store writes content-addressed blobs and a manifest in preference order', async () => {
+  it("publish <dir> --store writes content-addressed blobs and the module's record in preference order", async () => {
     const dir = tempStore();
     const { code, out } = await runCli(['publish', DEMO, '--store', dir, '--module', 'demo']);
     expect(code).toBe(0);
@@ -148,10 +148,10 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     expect(out).toMatch(/^ {2}sab: sab\.wasm with 1 more file\(s\): glue\/sab\.js \(as weft\.json says\)$/m);
     expect(out).toMatch(/^demo\/sab: sab requires \[shared-memory threads\] sha256-[0-9a-f]{64}$/m);
     expect(out).toMatch(/^order: set > sab > wasi-threads > single$/m);
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-      modules: { demo: { variants: { name: string; blob: string }[] } };
+    const record = JSON.parse(readFileSync(join(dir, 'modules', 'demo.json'), 'utf8')) as {
+      variants: { name: string; blob: string }[];
     };
-    const variants = manifest.modules.demo.variants;
+    const variants = record.variants;
     expect(variants.map((v) => v.name)).toEqual(['set', 'sab', 'wasi-threads', 'single']);
     for (const v of variants) {
       const bytes = readFileSync(join(dir, 'blobs', `${v.blob}.wasm`));

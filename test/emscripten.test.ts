@@ -104,12 +104,8 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
         /simd before plain: it requires everything plain requires and more \(simd\)/,
       );
       expect(world.printed).not.toMatch(/warning/);
-      const manifest = JSON.parse(readFileSync(join(world.store, 'manifest.json'), 'utf8'));
-      expect(manifest.modules.app.variants.map((v: { name: string }) => v.name)).toEqual([
-        'pthreads',
-        'simd',
-        'plain',
-      ]);
+      const record = JSON.parse(readFileSync(join(world.store, 'modules', 'app.json'), 'utf8'));
+      expect(record.variants.map((v: { name: string }) => v.name)).toEqual(['pthreads', 'simd', 'plain']);
     });
 
     it('gives Node 20 the pthreads build, which counts the primes on 4 pthreads off the main thread', async () => {

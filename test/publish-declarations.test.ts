@@ -6,7 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MANIFEST_KEY } from '../src/registry/manifest.js';
+import { moduleKey } from '../src/registry/manifest.js';
 import type { Store } from '../src/registry/store.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
@@ -52,8 +52,9 @@ async function entry() {
   };
 }
 
+// The module's record as stored (every test publishes module `demo`).
 const manifestBytes = async () => {
-  const bytes = await store.get(MANIFEST_KEY);
+  const bytes = await store.get(moduleKey('demo'));
   return bytes ? new TextDecoder().decode(bytes) : null;
 };
 
@@ -137,7 +138,7 @@ describe('PUT refuses bad declarations', () => {
     [`fallback=${odd}`, 'fallback', /must be true/],
     [`order=sab,${odd}`, 'order', /must list variants of the module/],
     ['order=sab,sab', 'order', /each once/],
-  ])('%s: 400 bad_declaration naming %s, manifest unchanged', async (query, field, problem) => {
+  ])('%s: 400 bad_declaration naming %s, record unchanged', async (query, field, problem) => {
     await published('single');
     const before = await manifestBytes();
     const res = await put('sab', query);

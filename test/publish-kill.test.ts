@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseManifest } from '../src/registry/manifest.js';
+import { readModules } from '../src/registry/catalog.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 import { bundleScript } from './harness/bundle.js';
 
 // Publishes the demo variants into a filesystem store, over and over, under fresh variant names,
@@ -28,8 +29,8 @@ describe('a publish killed mid-flight (SIGKILL on a real process)', () => {
     script = await bundleScript(PUBLISHER);
   });
 
-  it('leaves the previous manifest whole and readable, naming only blobs that exist', async () => {
-    // Kill right after the k-th publish returned: the next one is mid-flight (blob or manifest write).
+  it("leaves the module's previous record whole and readable, naming only blobs that exist", async () => {
+    // Kill right after the k-th publish returned: the next one is mid-flight (blob or record write).
     for (const k of [1, 4, 9]) {
       const dir = mkdtempSync(join(tmpdir(), 'weft-kill-'));
       try {
@@ -51,7 +52,7 @@ describe('a publish killed mid-flight (SIGKILL on a real process)', () => {
         expect(signal, `the publisher died on its own: ${stderr}`).toBe('SIGKILL');
         const completed = rounds.trim().split('\n').filter(Boolean).length;
         expect(completed).toBeGreaterThanOrEqual(k);
-        const manifest = parseManifest(new Uint8Array(readFileSync(join(dir, 'manifest.json'))));
+        const manifest = await readModules(fsStore({ dir }));
         const variants = manifest.modules.demo!.variants;
         // Every publish that printed is in it; at most one more (returned, not printed yet, or in flight).
         expect(variants.length).toBeGreaterThanOrEqual(completed);

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { parseManifest } from '../src/registry/manifest.js';
+import { readModules } from '../src/registry/catalog.js';
+import { fsStore } from '../src/registry/stores/fs.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -36,7 +37,7 @@ it(`loses no publish when three processes publish into one fs store at once (${T
         run(process.execPath, [CLI, 'publish', join(dir, 'beta.wasm'), '--module', 'one', '--store', store]),
         run(process.execPath, [CLI, 'publish', join(dir, 'gamma.wasm'), '--module', 'two', '--store', store]),
       ]);
-      const manifest = parseManifest(new Uint8Array(readFileSync(join(store, 'manifest.json'))));
+      const manifest = await readModules(fsStore({ dir: store }));
       const names = Object.entries(manifest.modules).flatMap(([m, e]) =>
         e.variants.map((v) => `${m}/${v.name}`),
       );

@@ -52,8 +52,8 @@ describe('the SDK refuses altered bytes and never instantiates them', () => {
     // First start seeds the demo; alter the sab blob on disk; a fresh server has nothing cached.
     server = await startServer({ port: 0, storeDir: dir });
     await server.close();
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    const sab = manifest.modules.demo.variants.find((v: { name: string }) => v.name === 'sab');
+    const record = JSON.parse(readFileSync(join(dir, 'modules', 'demo.json'), 'utf8'));
+    const sab = record.variants.find((v: { name: string }) => v.name === 'sab');
     // The blob and its precompressed copies (an intact copy would still be served, rightly).
     for (const suffix of ['.wasm', '.wasm.br', '.wasm.gz']) {
       const path = join(dir, 'blobs', `${sab.blob}${suffix}`);

@@ -31,7 +31,7 @@ type Fault =
   | 'undefined'
   | 'arraybuffer'
   | 'held';
-type Scope = 'all' | 'manifest' | 'blobs' | 'writes';
+type Scope = 'all' | 'records' | 'blobs' | 'writes';
 
 /** A memory store holding the demo whose behaviour a test switches at run time. */
 async function controllable() {
@@ -55,8 +55,8 @@ async function controllable() {
   const applies = (key: string, write: boolean) =>
     state.scope === 'all' ||
     (state.scope === 'writes' && write) ||
-    (state.scope === 'manifest' && key === 'manifest.json' && !write) ||
-    (state.scope === 'blobs' && key.startsWith('blobs/') && !write);
+    (state.scope === 'records' && key.endsWith('.json') && !write) ||
+    (state.scope === 'blobs' && /\.wasm(\.br|\.gz)?$/.test(key) && !write);
   const act = async <T>(key: string, write: boolean, real: () => Promise<T>): Promise<T> => {
     if (!applies(key, write)) return real();
     switch (state.fault) {
@@ -205,7 +205,7 @@ describeBoth(
       });
     }
 
-    it('answers 503 when only the blobs are truncated (the manifest is fine): hashes catch it', async () => {
+    it('answers 503 when only the blobs are truncated (the records are fine): hashes catch it', async () => {
       current!.state.fault = 'truncate';
       current!.state.scope = 'blobs';
       for (const req of READS.filter((r) => /wasm|blobs/.test(r.path)))

@@ -19,8 +19,9 @@ import {
   vi,
 } from 'vitest';
 import { nodeEncoders } from '../src/node/encoders.js';
-import { parseManifest } from '../src/registry/manifest.js';
+import { blobKey, blobMetaKey, LEGACY_MANIFEST_KEY, parseBlobMeta } from '../src/registry/manifest.js';
 import { fsStore } from '../src/registry/stores/fs.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
 import {
   type Answer,
@@ -125,8 +126,10 @@ for (const mode of ['app.fetch', 'node server'] as const) {
 
     it('records each precompressed copy with its own size and sha256 at publish, matching the stored copy', async () => {
       const m = await fresh('recorded');
-      const manifest = parseManifest(new Uint8Array(await readFile(join(box.storeDir, 'manifest.json'))));
-      const variant = manifest.modules.recorded!.variants[0]!;
+      const variant = parseBlobMeta(
+        new Uint8Array(await readFile(join(box.storeDir, blobMetaKey(m.blob)))),
+        m.blob,
+      );
       expect(Object.keys(variant.encodings ?? {}).sort()).toEqual(['br', 'gzip']);
       for (const [name, path] of [
         ['br', m.br],
@@ -216,20 +219,42 @@ for (const mode of ['app.fetch', 'node server'] as const) {
       }
     });
 
-    it('does not serve copies a pre-hash manifest recorded by size only; the identity bytes are served', async () => {
+    it('does not serve copies a pre-hash one-file manifest recorded by size only; the identity bytes are served', async () => {
+      // A store as an early version wrote it: copies recorded by their size alone, so they cannot be checked.
       const m = await fresh('legacy');
-      const path = join(box.storeDir, 'manifest.json');
-      const json = JSON.parse(await readFile(path, 'utf8'));
-      const variant = json.modules.legacy.variants[0];
-      variant.encodings = { br: variant.encodings.br.size, gzip: variant.encodings.gzip.size };
-      await writeFile(path, JSON.stringify(json));
-      const answer = await get(m.wasm, { 'Accept-Encoding': 'br, gzip' });
+      const legacy = memoryStore();
+      await legacy.put(blobKey(m.blob), m.bytes);
+      for (const [suffix, path] of [
+        ['br', m.br],
+        ['gzip', m.gz],
+      ] as const)
+        await legacy.put(blobKey(m.blob, suffix), new Uint8Array(await readFile(path)));
+      const variant = {
+        name: 'only',
+        model: 'single',
+        requires: [],
+        blob: m.blob,
+        size: m.bytes.length,
+        polyfills: [],
+      };
+      const sizes = { br: (await readFile(m.br)).length, gzip: (await readFile(m.gz)).length };
+      await legacy.put(
+        LEGACY_MANIFEST_KEY,
+        new TextEncoder().encode(
+          JSON.stringify({
+            schema: 1,
+            modules: { legacy: { version: '1', variants: [{ ...variant, encodings: sizes }] } },
+          }),
+        ),
+      );
+      const answer = await createApp({ store: legacy }).request(m.wasm, {
+        headers: { 'Accept-Encoding': 'br, gzip' },
+      });
       expect(answer.status).toBe(200);
       expect(answer.headers.get('content-encoding')).toBeNull();
-      expect(Buffer.from(answer.body).equals(Buffer.from(m.bytes))).toBe(true);
-      // The next publish writes the manifest without them.
-      await fresh('after-legacy');
-      expect(JSON.parse(await readFile(path, 'utf8')).modules.legacy.variants[0].encodings).toBeUndefined();
+      expect(Buffer.from(await answer.arrayBuffer()).equals(Buffer.from(m.bytes))).toBe(true);
+      // The upgrade recorded the blob without them.
+      expect(parseBlobMeta((await legacy.get(blobMetaKey(m.blob)))!, m.blob).encodings).toBeUndefined();
     });
   });
 }

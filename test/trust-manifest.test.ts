@@ -1,13 +1,24 @@
 /**
- * Manifests in the store that are wrong (types, missing fields, duplicate names, unknown schema,
- * random bytes): the server never serves from them (503 with Retry-After, a log line naming the
- * field), refuses to start on them, and recovers when the store is fixed. Fuzzed mutations of a
- * valid manifest either fail validation with a ManifestError or serve only published bytes.
+ * Records in the store that are wrong (types, missing fields, duplicate names, unknown schema,
+ * random bytes), in a module's record or in the one-file manifest of an earlier version awaiting
+ * its upgrade: the server never serves from them (503 with Retry-After, a log line naming the
+ * field), a bad module record is that module's 503 alone, the Node entry refuses to start on a bad
+ * old manifest, and all recover when the store is fixed. Fuzzed mutations of a valid record or
+ * manifest either fail validation with a ManifestError or serve only published bytes.
  */
 import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { startServer } from '../src/node/serve.js';
-import { MANIFEST_KEY, ManifestError, parseManifest, validateManifest } from '../src/registry/manifest.js';
+import { readModules } from '../src/registry/catalog.js';
+import {
+  blobMetaKey,
+  LEGACY_MANIFEST_KEY,
+  ManifestError,
+  moduleKey,
+  parseBlobMeta,
+  parseLegacyManifest,
+  parseModule,
+} from '../src/registry/manifest.js';
 import { publish } from '../src/registry/publish.js';
 import type { Store } from '../src/registry/store.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
@@ -19,7 +30,8 @@ const json = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 
 let seeded: Store;
-let good: { schema: 1; modules: Record<string, { version: string; variants: Record<string, unknown>[] }> };
+/** A valid one-file manifest (schema 2) of what was published, copies included, as an earlier version wrote it. */
+let good: { schema: 2; modules: Record<string, { version: string; variants: Record<string, unknown>[] }> };
 beforeAll(async () => {
   seeded = memoryStore();
   for (const name of ['single', 'wasi-threads', 'sab', 'set'] as const)
@@ -36,14 +48,29 @@ beforeAll(async () => {
         ),
     },
   );
-  good = JSON.parse(new TextDecoder().decode((await seeded.get(MANIFEST_KEY))!));
+  const { modules } = await readModules(seeded);
+  for (const entry of Object.values(modules))
+    for (const v of entry.variants) {
+      const { encodings } = parseBlobMeta((await seeded.get(blobMetaKey(v.blob)))!, v.blob);
+      if (encodings) Object.assign(v, { encodings });
+    }
+  good = JSON.parse(JSON.stringify({ schema: 2, modules }));
 });
 
-/** A store with the seeded blobs and the given manifest bytes. */
+/** A store with the seeded blobs (and their copies) and the given one-file manifest bytes, as an earlier version wrote it. */
 async function storeWith(manifest: Uint8Array): Promise<Store> {
   const initial: Record<string, Uint8Array> = {};
+  for (const key of await seeded.list('blobs/'))
+    if (/\.wasm(\.br|\.gz)?$/.test(key)) initial[key] = (await seeded.get(key))!;
+  initial[LEGACY_MANIFEST_KEY] = manifest;
+  return memoryStore({ initial });
+}
+
+/** The seeded store as this version writes it, with module `demo`'s record replaced by `record`. */
+async function storeWithRecord(record: Uint8Array): Promise<Store> {
+  const initial: Record<string, Uint8Array> = {};
   for (const key of await seeded.list()) initial[key] = (await seeded.get(key))!;
-  initial[MANIFEST_KEY] = manifest;
+  initial[moduleKey('demo')] = record;
   return memoryStore({ initial });
 }
 
@@ -67,7 +94,7 @@ const BAD: [string, unknown, string][] = [
   ['not JSON', '{"schema":1,', '(root)'],
   ['an array', [], '(root)'],
   ['null', 'null', '(root)'],
-  ['an unknown schema version', { schema: 3, modules: {} }, 'schema'],
+  ['a schema it does not read as one file', { schema: 3, modules: {} }, 'schema'],
   ['the schema as a string', { schema: '1', modules: {} }, 'schema'],
   ['no schema', { modules: {} }, 'schema'],
   ['no modules', { schema: 1 }, 'modules'],
@@ -124,7 +151,7 @@ const BAD: [string, unknown, string][] = [
   ['a fallback naming no variant', withDemo({ fallback: 'nope' }), 'modules.demo.fallback'],
 ];
 
-describe('a bad manifest in the store', () => {
+describe('a bad one-file manifest awaiting its upgrade', () => {
   let errors: MockInstance<typeof console.error>;
   beforeEach(() => {
     errors = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -148,7 +175,7 @@ describe('a bad manifest in the store', () => {
         expectSafe(answer, req, published);
         expect(answer.status, path).toBe(503);
         expect(JSON.parse(new TextDecoder().decode(answer.body)).error.message).toBe(
-          'the manifest in the store is invalid',
+          'a record in the store is invalid',
         );
       }
       expect((await client({ path: '/healthz' })).status).toBe(200);
@@ -167,7 +194,7 @@ describe('a bad manifest in the store', () => {
     const store = await storeWith(json({ schema: 7 }));
     const app = createApp({ store, manifestTtlMs: 0 });
     expect((await app.request('/v1/modules/demo/wasm?caps=')).status).toBe(503);
-    await store.put(MANIFEST_KEY, json(good));
+    await store.put(LEGACY_MANIFEST_KEY, json(good));
     const res = await app.request('/v1/modules/demo/wasm?caps=');
     expect(res.status).toBe(200);
     expect(hexOf(new Uint8Array(await res.arrayBuffer()))).toBe(hexOf(DEMO.single));
@@ -183,20 +210,86 @@ describe('a bad manifest in the store', () => {
       headers: { Authorization: 'Bearer t' },
     });
     expect(res.status).toBe(503);
-    expect(await store.get(MANIFEST_KEY)).toEqual(bad);
+    expect(await store.get(LEGACY_MANIFEST_KEY)).toEqual(bad);
+    expect(await store.list('modules/')).toEqual([]);
+  });
+});
+
+/** A BAD case as module `demo`'s own record (schema 3), when the case is about one module. */
+const asRecord = (manifest: unknown): unknown => {
+  const demo = (manifest as { modules?: Record<string, unknown> })?.modules?.demo;
+  return typeof demo === 'object' && demo !== null ? { schema: 3, name: 'demo', ...demo } : undefined;
+};
+const BAD_RECORDS = BAD.filter(
+  ([, , field]) => field.startsWith('modules.demo') && !field.includes('encodings'),
+).map(([what, m, field]) => [what, asRecord(m), field] as [string, unknown, string]);
+
+describe("a bad module record: that module's 503 alone", () => {
+  let errors: MockInstance<typeof console.error>;
+  beforeEach(() => {
+    errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+  });
+  afterEach(() => errors.mockRestore());
+
+  it.each([
+    ...BAD_RECORDS,
+    ['not JSON', '{"schema":3,', 'modules.demo'],
+    [
+      'the schema of a one-file manifest',
+      { ...(asRecord(withDemo({})) as object), schema: 2 },
+      'modules.demo.schema',
+    ],
+    ["another module's name", { ...(asRecord(withDemo({})) as object), name: 'big' }, 'modules.demo.name'],
+  ])(
+    'with %s: its routes answer 503 and the log names %j; the others serve',
+    async (_what, record, field) => {
+      const client = appClient(createApp({ store: await storeWithRecord(json(record)), manifestTtlMs: 0 }));
+      for (const path of [
+        '/v1/modules/demo',
+        '/v1/modules/demo/resolve?caps=',
+        '/v1/modules/demo/wasm?caps=',
+      ]) {
+        const req = { path };
+        const answer = await client(req);
+        expectSafe(answer, req, published);
+        expect(answer.status, path).toBe(503);
+      }
+      expect(errors.mock.calls.map((c) => c.join(' ')).join('\n')).toContain(`weft: manifest: ${field}`);
+      const others = await client({ path: '/v1/modules/big/wasm?caps=' });
+      expect(others.status).toBe(200);
+      expect(hexOf(others.body)).toBe(hexOf(BIG));
+      // The listing would hide a module: it is a 503 too, until the record is repaired.
+      expect((await client({ path: '/v1/modules' })).status).toBe(503);
+      expect((await client({ path: `/v1/blobs/sha256-${hexOf(DEMO.single)}.wasm` })).status).toBe(200);
+    },
+  );
+
+  it('refuses to publish on top of it (503), leaving it as it was', async () => {
+    const bad = json({ schema: 3, name: 'demo', version: 1 });
+    const store = await storeWithRecord(bad);
+    const app = createApp({ store, publishToken: 't' });
+    const res = await app.request('/v1/modules/demo/variants/x', {
+      method: 'PUT',
+      body: DEMO.single as Uint8Array<ArrayBuffer>,
+      headers: { Authorization: 'Bearer t' },
+    });
+    expect(res.status).toBe(503);
+    expect(await store.get(moduleKey('demo'))).toEqual(bad);
   });
 });
 
 describe('fuzzed manifests', () => {
-  it('parseManifest throws only ManifestError on arbitrary bytes and arbitrary JSON', () => {
+  it('parsing a record or an old manifest throws only ManifestError on arbitrary bytes and arbitrary JSON', () => {
     fc.assert(
       fc.property(
         fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.jsonValue().map(json), fc.string().map(json)),
         (bytes) => {
-          try {
-            parseManifest(bytes);
-          } catch (err) {
-            expect(err).toBeInstanceOf(ManifestError);
+          for (const parse of [parseLegacyManifest, (b: Uint8Array) => parseModule(b, 'demo')]) {
+            try {
+              parse(bytes);
+            } catch (err) {
+              expect(err).toBeInstanceOf(ManifestError);
+            }
           }
         },
       ),
@@ -285,7 +378,7 @@ describe('fuzzed manifests', () => {
           for (const e of edits) manifest = apply(manifest, e);
           let valid = true;
           try {
-            validateManifest(structuredClone(manifest));
+            parseLegacyManifest(json(manifest));
           } catch (err) {
             expect(err).toBeInstanceOf(ManifestError);
             valid = false;

@@ -65,10 +65,14 @@ async function put(
   return answer;
 }
 
-/** Cheaper than storeFiles, for loops: the keys and the manifest (blobs are content-addressed). */
+/** Cheaper than storeFiles, for loops: the keys and the records' bytes (blobs are content-addressed). */
 async function storeState(): Promise<string> {
-  const keys = await fsStore({ dir: box.storeDir }).list();
-  return `${keys.join(' ')} ${hexOf(new Uint8Array(await readFile(join(box.storeDir, 'manifest.json'))))}`;
+  const store = fsStore({ dir: box.storeDir });
+  const keys = await store.list();
+  const records = await Promise.all(
+    keys.filter((k) => k.endsWith('.json')).map(async (k) => hexOf((await store.get(k))!)),
+  );
+  return `${keys.join(' ')} ${records.join(' ')}`;
 }
 
 beforeEach(async () => {

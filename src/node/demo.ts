@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { MANIFEST_KEY } from '../registry/manifest.js';
+import { MODULES_PREFIX } from '../registry/manifest.js';
+import { ensureMigrated } from '../registry/migrate.js';
 import { type Encoders, publishSet } from '../registry/publish.js';
 import type { Store } from '../registry/store.js';
 import { PACKAGE_ROOT } from './assets.js';
@@ -10,7 +11,8 @@ import { planFolder } from './description.js';
  * run): `weft publish fixtures/demo` in one call, its weft.json describing the four builds.
  */
 export async function seedDemo(store: Store, encoders: Encoders, root = PACKAGE_ROOT): Promise<boolean> {
-  if (await store.get(MANIFEST_KEY)) return false;
+  await ensureMigrated(store);
+  if ((await store.list(MODULES_PREFIX)).length) return false;
   const plan = planFolder(join(root, 'fixtures', 'demo'));
   await publishSet(store, { ...plan, version: plan.version ?? '1.0.0' }, encoders);
   return true;

@@ -17,8 +17,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readModules } from '../registry/catalog.js';
 import { DeclarationError } from '../registry/declaration.js';
-import { MANIFEST_KEY, parseManifest } from '../registry/manifest.js';
 import { publishSet } from '../registry/publish.js';
 import type { Store } from '../registry/store.js';
 import { memoryStore } from '../registry/stores/memory.js';
@@ -95,8 +95,8 @@ async function publishFolder(dir = root) {
 }
 
 async function manifest() {
-  const bytes = await store.get(MANIFEST_KEY);
-  return bytes ? parseManifest(bytes) : null;
+  const all = await readModules(store);
+  return Object.keys(all.modules).length ? all : null;
 }
 
 /** Publishing the folder is refused with an error naming `field`, and nothing reaches the store. */

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import { MANIFEST_KEY, parseManifest } from '../registry/manifest.js';
+import { ensureMigrated } from '../registry/migrate.js';
 import type { Store } from '../registry/store.js';
 import { fsStore } from '../registry/stores/fs.js';
 import { createApp } from '../server/app.js';
@@ -79,16 +79,21 @@ export const socketAddress = (c: Context): string | undefined => getConnInfo(c).
 /** Starts the weft app on a Node HTTP server (port 0 picks a free one). */
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const store = options.store ?? fsStore({ dir: options.storeDir ?? 'weft-store' });
+  // Upgrade a store of an earlier version first; refuse to start on a bad one: the error names the field (ManifestError).
+  await ensureMigrated(store);
   if (!options.store) await seedDemo(store, nodeEncoders);
-  // Refuse to start on a bad manifest: the error names the field (ManifestError).
-  const manifest = await store.get(MANIFEST_KEY);
-  if (manifest) parseManifest(manifest);
+  // Precompressed copies made after a PUT has answered; closing waits for them.
+  const pending = new Set<Promise<void>>();
   const app = createApp({
     store,
     assets: await loadAssets(),
     encoders: nodeEncoders,
     // The socket's address: failed publish logins are limited per client, not in one bucket.
     clientKey: socketAddress,
+    background: (work) => {
+      pending.add(work);
+      work.finally(() => pending.delete(work));
+    },
     ...(options.publishToken ? { publishToken: options.publishToken } : {}),
   });
   const hostname = options.host ?? '127.0.0.1';
@@ -106,11 +111,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       resolve({
         url: `http://${host}:${info.port}`,
         port: info.port,
-        close: () =>
-          new Promise((done) => {
+        close: async () => {
+          await new Promise<void>((done) => {
             server.close(() => done());
             server.closeAllConnections();
-          }),
+          });
+          await Promise.allSettled(pending);
+        },
       });
     });
   });

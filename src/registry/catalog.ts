@@ -1,86 +1,212 @@
+import { BUNDLE_ID, type Bundle } from './bundle.js';
 import { sha256, toHex } from './digest.js';
-import { emptyManifest, MANIFEST_KEY, type Manifest, parseManifest } from './manifest.js';
+import {
+  BLOB,
+  type BlobMeta,
+  blobMetaKey,
+  bundleKey,
+  type Manifest,
+  MODULES_PREFIX,
+  type ModuleEntry,
+  moduleKey,
+  moduleNameOf,
+  NAME,
+  parseBlobMeta,
+  parseBundle,
+  parseModule,
+  SCHEMA,
+} from './manifest.js';
+import { ensureMigrated } from './migrate.js';
 import type { Store } from './store.js';
 
-// A manifest's generation: a short hash of the bytes it was parsed from (cache keys change with it).
-const generations = new WeakMap<Manifest, string>();
+/**
+ * Every module of a store, read and validated now (no cache): for the command line and tests.
+ * A record that fails validation is a ManifestError naming it.
+ */
+export async function readModules(store: Store): Promise<Manifest> {
+  await ensureMigrated(store);
+  const modules: Manifest['modules'] = {};
+  for (const key of await store.list(MODULES_PREFIX)) {
+    const name = moduleNameOf(key);
+    const bytes = name ? await store.get(key) : null;
+    if (name && bytes) modules[name] = parseModule(bytes, name);
+  }
+  return { schema: SCHEMA, modules };
+}
 
-/** The generation of a manifest this catalog loaded (`empty` for a store without one). */
-export function generationOf(manifest: Manifest): string {
-  return generations.get(manifest) ?? 'empty';
+// A record's generation: a short hash of the bytes it was parsed from (cache keys change with it).
+const generations = new WeakMap<object, string>();
+
+/** The generation of a record this catalog loaded (`none` for one it did not). */
+export function generationOf(record: object): string {
+  return generations.get(record) ?? 'none';
+}
+
+/** A module as `GET /v1/modules` lists it. */
+export interface ModuleSummary {
+  name: string;
+  version: string;
+  variants: string[];
 }
 
 export interface Catalog {
-  /**
-   * The current manifest. Fresh for `ttlMs`; after that the cached one is still answered while a
-   * reload runs beside it (a reload never makes a request wait), and a reload parses only when the
-   * bytes changed. Dropped at once by `invalidate` (the next request loads it).
-   */
-  manifest(): Promise<Manifest>;
+  /** A module's record, or null when the store has none. */
+  module(name: string): Promise<ModuleEntry | null>;
+  /** A blob's record (its size and precompressed copies), or null when no publish recorded it. */
+  blob(blob: string): Promise<BlobMeta | null>;
+  /** A bundle's record, or null when no publish recorded it. */
+  bundle(id: string): Promise<Bundle | null>;
+  /** Every module, by name (a ManifestError, so a 503, when one record fails validation: the listing never hides a module). */
+  modules(): Promise<ModuleSummary[]>;
+  /** Forgets everything cached (a publish in this process calls it): the next request reads the store. */
   invalidate(): void;
 }
 
+/** Records kept parsed in memory at most (least recently used out first): memory stays bounded however many modules the store holds. */
+const MAX_RECORDS = 2000;
+
+interface Slot {
+  at: number;
+  value: Promise<Loaded>;
+}
+type Loaded = { parsed: object; generation: string } | null;
+
 /**
- * Reads the manifest from the store with a short cache, so each request does not re-read and
- * re-validate it. A manifest that fails validation when loaded with nothing cached is a
- * ManifestError (the server answers 503): serving from it could serve a wrong binary. One that fails on a background reload is logged, and
- * the last valid one goes on being served (its blobs are content-addressed and checked on every read).
+ * Reads the registry's records from the store, each on its own, with a short cache: a request
+ * reads only the one module it names, so its cost does not grow with the registry. A record is
+ * fresh for `ttlMs`; after that the cached one is still answered while a reload runs beside it
+ * (a reload never makes a request wait), and a reload parses only when the bytes changed. A record
+ * that fails validation when nothing is cached is a ManifestError (the server answers 503 for that
+ * module alone): serving from it could serve a wrong binary. One that fails on a background reload
+ * is logged, and the last valid one goes on being served (its blobs are content-addressed and
+ * checked on every read). A store of an earlier version is upgraded first (migrate.ts).
  */
 export function createCatalog(store: Store, ttlMs = 2000): Catalog {
-  let cached: { at: number; value: Promise<Manifest> } | undefined;
-  let refreshing: Promise<void> | undefined;
+  const slots = new Map<string, Slot>();
+  const refreshing = new Set<string>();
+  let listed: { at: number; value: Promise<ModuleSummary[]> } | undefined;
+  let relisting: Promise<void> | undefined;
 
-  const parse = async (bytes: Uint8Array | null, previous?: Manifest): Promise<Manifest> => {
-    if (!bytes) return emptyManifest();
+  const read = async (
+    key: string,
+    parse: (bytes: Uint8Array) => object,
+    previous?: Loaded,
+  ): Promise<Loaded> => {
+    await ensureMigrated(store);
+    const bytes = await store.get(key);
+    if (!bytes) return null;
     const generation = toHex(await sha256(bytes)).slice(0, 16);
-    // Unchanged bytes: the manifest already parsed and validated from them is the answer.
-    if (previous && generations.get(previous) === generation) return previous;
+    // Unchanged bytes: the record already parsed and validated from them is the answer.
+    if (previous && previous.generation === generation) return previous;
     // A ManifestError names the field; the server answers it 503 (its one onError) and logs it.
-    const manifest = parseManifest(bytes);
-    generations.set(manifest, generation);
-    return manifest;
+    const parsed = parse(bytes);
+    generations.set(parsed, generation);
+    return { parsed, generation };
   };
-  const read = () => store.get(MANIFEST_KEY);
 
-  const loadNow = (): Promise<Manifest> => {
-    const value = read().then((bytes) => parse(bytes));
-    const entry = { at: Date.now(), value };
-    cached = entry;
+  const loadNow = (key: string, parse: (bytes: Uint8Array) => object): Promise<Loaded> => {
+    const value = read(key, parse);
+    const slot = { at: Date.now(), value };
+    remember(key, slot);
     // A failed load is not cached: the next request tries again.
     value.catch(() => {
-      if (cached === entry) cached = undefined;
+      if (slots.get(key) === slot) slots.delete(key);
     });
     return value;
   };
 
-  const refresh = (current: { at: number; value: Promise<Manifest> }) => {
-    if (refreshing) return;
-    refreshing = (async () => {
+  const remember = (key: string, slot: Slot) => {
+    slots.delete(key);
+    slots.set(key, slot);
+    // Map iteration is insertion order: the first key is the least recently used.
+    for (const old of slots.keys()) {
+      if (slots.size <= MAX_RECORDS) break;
+      slots.delete(old);
+    }
+  };
+
+  const refresh = (key: string, current: Slot, parse: (bytes: Uint8Array) => object) => {
+    if (refreshing.has(key)) return;
+    refreshing.add(key);
+    (async () => {
       try {
-        const previous = await current.value;
-        const next = await parse(await read(), previous);
-        // Only if nothing replaced the entry meanwhile (an invalidate, a newer load).
-        if (cached === current) cached = { at: Date.now(), value: Promise.resolve(next) };
+        const next = await read(key, parse, await current.value);
+        // Only if nothing replaced the slot meanwhile (an invalidate, a newer load).
+        if (slots.get(key) === current) slots.set(key, { at: Date.now(), value: Promise.resolve(next) });
       } catch (err) {
-        // Keep serving the last valid manifest; the next stale request tries again.
-        console.error(
-          `weft: reloading the manifest failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        // Keep serving the last valid record; the next stale request tries again.
+        console.error(`weft: reloading ${key} failed: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
-        refreshing = undefined;
+        refreshing.delete(key);
       }
     })();
   };
 
+  const record = async <T extends object>(
+    key: string,
+    parse: (bytes: Uint8Array) => T,
+  ): Promise<T | null> => {
+    const slot = slots.get(key);
+    // A ttl of 0 never serves a cached record: every request reads the store.
+    if (!slot || ttlMs <= 0) return ((await loadNow(key, parse))?.parsed ?? null) as T | null;
+    remember(key, slot);
+    if (Date.now() - slot.at >= ttlMs) refresh(key, slot, parse);
+    return ((await slot.value)?.parsed ?? null) as T | null;
+  };
+
+  const list = async (): Promise<ModuleSummary[]> => {
+    await ensureMigrated(store);
+    const names = (await store.list(MODULES_PREFIX)).map(moduleNameOf).filter((n) => n !== null);
+    const summaries: ModuleSummary[] = [];
+    for (const name of names) {
+      const bytes = await store.get(moduleKey(name));
+      if (!bytes) continue;
+      const entry = parseModule(bytes, name);
+      summaries.push({ name, version: entry.version, variants: entry.variants.map((v) => v.name) });
+    }
+    return summaries;
+  };
+
   return {
-    manifest() {
-      // A ttl of 0 never serves a cached manifest: every request reads the store.
-      if (!cached || ttlMs <= 0) return loadNow();
-      if (Date.now() - cached.at >= ttlMs) refresh(cached);
-      return cached.value;
+    // A name that is not a valid one has no record (and never becomes a store key).
+    module: async (name) =>
+      NAME.test(name) ? record(moduleKey(name), (bytes) => parseModule(bytes, name)) : null,
+    blob: async (blob) =>
+      BLOB.test(blob) ? record(blobMetaKey(blob), (bytes) => parseBlobMeta(bytes, blob)) : null,
+    bundle: async (id) =>
+      BUNDLE_ID.test(id) ? record(bundleKey(id), (bytes) => parseBundle(bytes, id)) : null,
+    modules() {
+      if (ttlMs <= 0) return list();
+      const current = listed;
+      if (!current) {
+        const value = list();
+        const entry = { at: Date.now(), value };
+        listed = entry;
+        value.catch(() => {
+          if (listed === entry) listed = undefined;
+        });
+        return value;
+      }
+      if (Date.now() - current.at >= ttlMs && !relisting) {
+        // Like a record: the old listing is answered while the new one is read.
+        relisting = list()
+          .then((fresh) => {
+            if (listed === current) listed = { at: Date.now(), value: Promise.resolve(fresh) };
+          })
+          .catch((err) =>
+            console.error(
+              `weft: listing the modules failed: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+          )
+          .finally(() => {
+            relisting = undefined;
+          });
+      }
+      return current.value;
     },
     invalidate() {
-      cached = undefined;
+      slots.clear();
+      listed = undefined;
     },
   };
 }

@@ -1,14 +1,21 @@
 /**
- * The manifest (contract.md): modules, their versions, and variants in preference order. Validated
- * on load; an error names the field (`modules.demo.variants[1].blob`), never dumps a stack.
+ * What the registry records (contract.md), one small JSON record per thing, each validated on load
+ * with an error that names the field (`modules.demo.variants[1].blob`), never a stack:
+ * - `modules/<name>.json`: a module, its version and its variants in preference order (schema 3);
+ * - `blobs/sha256-<hex>.json`: a blob's size and its precompressed copies;
+ * - `bundles/<id>.json`: a variant bundle's files.
+ * Blobs and bundle files are content-addressed beside them. A publish rewrites one module record,
+ * so nothing a request or a publish does grows with the number of modules. Stores written before
+ * (one `manifest.json`, schemas 1 and 2) are read once and upgraded in place (migrate.ts).
  */
 import { type Capability, isCapability, THREAD_MODELS, type ThreadModel } from '../profile/caps.js';
 import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
 import { BUNDLE_ID, BUNDLE_PATH, type Bundle, MAX_BUNDLE_FILES, ROLES } from './bundle.js';
 
-/** The schema this version writes. Schema 1 (no bundles) is read and upgraded on the next write. */
-export const SCHEMA = 2;
-const READABLE_SCHEMAS: readonly number[] = [1, 2];
+/** The schema of the records this version writes. */
+export const SCHEMA = 3;
+/** The schemas of the one-file manifest of earlier versions, read only to upgrade it. */
+const LEGACY_SCHEMAS: readonly number[] = [1, 2];
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const BLOB = /^sha256-[0-9a-f]{64}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -26,16 +33,22 @@ export interface Variant {
   polyfills: PolyfillName[];
   /** `optional`: the build also runs on one thread, and is chosen for profiles without threads too. */
   threads?: 'optional';
-  /** The whole build (schema 2): its wasm (the blob above), glue, workers and data, published as one. */
+  /** The whole build: its wasm (the blob above), glue, workers and data, published as one. */
   bundle?: Bundle;
-  /** Precompressed copies stored beside the blob, each with its own size and hash (checked before it is served). */
-  encodings?: { br?: EncodedCopy; gzip?: EncodedCopy };
 }
 
 /** A precompressed copy of a blob: its length and the lowercase hex SHA-256 of the compressed bytes. */
 export interface EncodedCopy {
   size: number;
   sha256: string;
+}
+
+export type Encodings = { br?: EncodedCopy; gzip?: EncodedCopy };
+
+/** A blob's own record: its size, and the precompressed copies stored beside it (each checked before it is served). */
+export interface BlobMeta {
+  size: number;
+  encodings?: Encodings;
 }
 
 export interface ModuleEntry {
@@ -47,8 +60,9 @@ export interface ModuleEntry {
   variants: Variant[];
 }
 
+/** Every module of a store at once: what `readModules` returns, and the shape of the legacy one-file manifest. */
 export interface Manifest {
-  schema: 1 | 2;
+  schema: number;
   modules: Record<string, ModuleEntry>;
 }
 
@@ -62,12 +76,89 @@ export class ManifestError extends Error {
   }
 }
 
-export const emptyManifest = (): Manifest => ({ schema: SCHEMA, modules: {} });
+export const moduleKey = (name: string): string => `modules/${name}.json`;
+export const MODULES_PREFIX = 'modules/';
+export const blobMetaKey = (blob: string): string => `blobs/${blob}.json`;
+export const bundleKey = (id: string): string => `bundles/${id}.json`;
+export const blobKey = (blob: string, encoding?: 'br' | 'gzip'): string =>
+  `blobs/${blob}.wasm${encoding ? `.${encoding === 'br' ? 'br' : 'gz'}` : ''}`;
+/** The one-file manifest of schemas 1 and 2: read once to upgrade the store, then set aside. */
+export const LEGACY_MANIFEST_KEY = 'manifest.json';
 
-/** Schema 1 is schema 2 without bundles: the upgrade is the number, written with the next publish. */
-export function upgrade(manifest: Manifest): Manifest {
-  manifest.schema = SCHEMA;
-  return manifest;
+/** The module a record key names (`modules/demo.json` → `demo`), or null for any other key. */
+export function moduleNameOf(key: string): string | null {
+  const m = /^modules\/(.+)\.json$/.exec(key);
+  return m && NAME.test(m[1]!) ? m[1]! : null;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function need(ok: boolean, field: string, problem: string): asserts ok {
+  if (!ok) throw new ManifestError(field, problem);
+}
+
+function parseJson(bytes: Uint8Array, field: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new ManifestError(field, 'is not valid JSON');
+  }
+}
+
+const encode = (value: unknown): Uint8Array =>
+  new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
+
+/** A module's record as stored. */
+export function serializeModule(name: string, entry: ModuleEntry): Uint8Array {
+  return encode({ schema: SCHEMA, name, ...entry });
+}
+
+/** Parses and validates the record stored for module `name`. */
+export function parseModule(bytes: Uint8Array, name: string): ModuleEntry {
+  const at = `modules.${NAME.test(name) ? name : '(name)'}`;
+  const data = parseJson(bytes, at);
+  need(isObject(data), at, 'must be an object');
+  need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
+  need(data.name === name, `${at}.name`, 'must be the name the record is stored under');
+  const { schema: _schema, name: _name, ...entry } = data;
+  validateModule(entry, at);
+  return entry as unknown as ModuleEntry;
+}
+
+export const serializeBlobMeta = (meta: BlobMeta): Uint8Array => encode({ schema: SCHEMA, ...meta });
+
+/** Parses and validates a blob's record. */
+export function parseBlobMeta(bytes: Uint8Array, blob: string): BlobMeta {
+  const at = `blobs.${BLOB.test(blob) ? blob : '(blob)'}`;
+  const data = parseJson(bytes, at);
+  need(isObject(data), at, 'must be an object');
+  need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
+  need(
+    Number.isSafeInteger(data.size) && (data.size as number) >= 0,
+    `${at}.size`,
+    'must be a non-negative integer',
+  );
+  if (data.encodings !== undefined) validateEncodings(data.encodings, `${at}.encodings`);
+  return { size: data.size as number, ...(data.encodings ? { encodings: data.encodings as Encodings } : {}) };
+}
+
+export const serializeBundle = (bundle: Bundle): Uint8Array => encode({ schema: SCHEMA, ...bundle });
+
+/** Parses and validates a bundle's record; its id must be the one it is stored under. */
+export function parseBundle(bytes: Uint8Array, id: string): Bundle {
+  const at = `bundles.${BUNDLE_ID.test(id) ? id : '(id)'}`;
+  const data = parseJson(bytes, at);
+  need(isObject(data), at, 'must be an object');
+  need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
+  need(data.id === id, `${at}.id`, 'must be the id the record is stored under');
+  const wasm = Array.isArray(data.files)
+    ? (data.files as unknown[]).find((f) => isObject(f) && f.role === 'wasm')
+    : undefined;
+  const blob = isObject(wasm) ? `sha256-${String(wasm.sha256)}` : '';
+  validateBundle(data, blob, at);
+  const { schema: _schema, ...bundle } = data;
+  return bundle as unknown as Bundle;
 }
 
 /**
@@ -78,31 +169,12 @@ export function moduleOf(manifest: Manifest, name: string): ModuleEntry | undefi
   return Object.hasOwn(manifest.modules, name) ? manifest.modules[name] : undefined;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function need(ok: boolean, field: string, problem: string): asserts ok {
-  if (!ok) throw new ManifestError(field, problem);
+/** A module entry as publish builds it: checked before it is written. */
+export function validateEntry(entry: ModuleEntry, name: string): void {
+  validateModule(entry, `modules.${name}`);
 }
 
-/** Checks parsed JSON and returns it typed; throws ManifestError naming the first bad field. */
-export function validateManifest(data: unknown): Manifest {
-  need(isObject(data), '(root)', 'must be an object');
-  need(
-    READABLE_SCHEMAS.includes(data.schema as number),
-    'schema',
-    `must be one of ${READABLE_SCHEMAS.join(', ')} (the schemas this server reads)`,
-  );
-  need(isObject(data.modules), 'modules', 'must be an object');
-  for (const [name, entry] of Object.entries(data.modules)) {
-    const at = `modules.${NAME.test(name) ? name : '(name)'}`;
-    need(NAME.test(name), at, 'module name must match [a-z0-9][a-z0-9._-]{0,63}');
-    validateModule(entry, at);
-  }
-  return data as unknown as Manifest;
-}
-
-function validateModule(entry: unknown, at: string): void {
+function validateModule(entry: unknown, at: string): asserts entry is ModuleEntry {
   need(isObject(entry), at, 'must be an object');
   need(
     typeof entry.version === 'string' && entry.version.length > 0 && entry.version.length <= 64,
@@ -170,23 +242,24 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
     'must be "optional" when present',
   );
   if (v.bundle !== undefined) validateBundle(v.bundle, v.blob as string, `${at}.bundle`);
-  if (v.encodings !== undefined) {
-    need(isObject(v.encodings), `${at}.encodings`, 'must be an object mapping br/gzip to copies');
-    for (const [k, copy] of Object.entries(v.encodings)) {
-      const cat = `${at}.encodings.${k === 'br' || k === 'gzip' ? k : '(name)'}`;
-      need(k === 'br' || k === 'gzip', cat, 'only br and gzip copies are known');
-      need(isObject(copy), cat, 'must be an object { size, sha256 }');
-      need(
-        Number.isSafeInteger(copy.size) && (copy.size as number) >= 0,
-        `${cat}.size`,
-        'must be a non-negative integer',
-      );
-      need(
-        typeof copy.sha256 === 'string' && HEX64.test(copy.sha256),
-        `${cat}.sha256`,
-        'must be 64 lowercase hex',
-      );
-    }
+}
+
+function validateEncodings(encodings: unknown, at: string): asserts encodings is Encodings {
+  need(isObject(encodings), at, 'must be an object mapping br/gzip to copies');
+  for (const [k, copy] of Object.entries(encodings)) {
+    const cat = `${at}.${k === 'br' || k === 'gzip' ? k : '(name)'}`;
+    need(k === 'br' || k === 'gzip', cat, 'only br and gzip copies are known');
+    need(isObject(copy), cat, 'must be an object { size, sha256 }');
+    need(
+      Number.isSafeInteger(copy.size) && (copy.size as number) >= 0,
+      `${cat}.size`,
+      'must be a non-negative integer',
+    );
+    need(
+      typeof copy.sha256 === 'string' && HEX64.test(copy.sha256),
+      `${cat}.sha256`,
+      'must be 64 lowercase hex',
+    );
   }
 }
 
@@ -230,40 +303,44 @@ function validateBundle(b: unknown, blob: string, at: string): void {
   need(typeof b.entry === 'string' && paths.has(b.entry), `${at}.entry`, 'must be one of its files');
 }
 
-/** Parses and validates manifest bytes from a store. */
-export function parseManifest(bytes: Uint8Array): Manifest {
-  let data: unknown;
-  try {
-    data = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new ManifestError('(root)', 'is not valid JSON');
-  }
-  return validateManifest(dropUnhashedCopies(data));
-}
+/** A module of the legacy one-file manifest: its variants may carry their blobs' precompressed copies. */
+export type LegacyModule = Omit<ModuleEntry, 'variants'> & {
+  variants: (Variant & { encodings?: Encodings })[];
+};
 
 /**
- * Manifests written before copies carried their own hash recorded a bare size (`"br": 1234`).
- * Such a copy cannot be checked, so it is forgotten (the identity bytes are served instead) rather
- * than trusted; the next publish of that module writes the manifest without it.
+ * Parses and validates the one-file manifest of schemas 1 and 2, which only the upgrade reads.
+ * Copies recorded with a bare size (`"br": 1234`, before copies carried their own hash) cannot be
+ * checked, so they are forgotten (the identity bytes are served instead) rather than trusted.
  */
-function dropUnhashedCopies(data: unknown): unknown {
-  if (!isObject(data) || !isObject(data.modules)) return data;
-  for (const entry of Object.values(data.modules)) {
-    if (!isObject(entry) || !Array.isArray(entry.variants)) continue;
-    for (const v of entry.variants) {
-      if (!isObject(v) || !isObject(v.encodings)) continue;
-      const copies = v.encodings;
-      for (const k of ['br', 'gzip']) if (typeof copies[k] === 'number') delete copies[k];
-      if (Object.keys(copies).length === 0) delete v.encodings;
-    }
+export function parseLegacyManifest(bytes: Uint8Array): {
+  schema: number;
+  modules: Record<string, LegacyModule>;
+} {
+  const data = parseJson(bytes, '(root)');
+  need(isObject(data), '(root)', 'must be an object');
+  need(
+    LEGACY_SCHEMAS.includes(data.schema as number),
+    'schema',
+    `must be one of ${LEGACY_SCHEMAS.join(', ')} (the one-file manifests this server upgrades)`,
+  );
+  need(isObject(data.modules), 'modules', 'must be an object');
+  for (const [name, entry] of Object.entries(data.modules)) {
+    const at = `modules.${NAME.test(name) ? name : '(name)'}`;
+    need(NAME.test(name), at, 'module name must match [a-z0-9][a-z0-9._-]{0,63}');
+    validateModule(entry, at);
+    entry.variants.forEach((v, i) => {
+      const copies = (v as { encodings?: unknown }).encodings;
+      if (copies === undefined) return;
+      if (isObject(copies)) {
+        for (const k of ['br', 'gzip']) if (typeof copies[k] === 'number') delete copies[k];
+        if (Object.keys(copies).length === 0) {
+          delete (v as { encodings?: unknown }).encodings;
+          return;
+        }
+      }
+      validateEncodings(copies, `${at}.variants[${i}].encodings`);
+    });
   }
-  return data;
+  return data as unknown as { schema: number; modules: Record<string, LegacyModule> };
 }
-
-export function serializeManifest(manifest: Manifest): Uint8Array {
-  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-export const blobKey = (blob: string, encoding?: 'br' | 'gzip'): string =>
-  `blobs/${blob}.wasm${encoding ? `.${encoding === 'br' ? 'br' : 'gz'}` : ''}`;
-export const MANIFEST_KEY = 'manifest.json';

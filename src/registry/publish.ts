@@ -1,7 +1,7 @@
 /**
- * Publishing a variant: inspect the bytes, store them content-addressed (with precompressed copies
- * made now, not per request), then update the manifest in one atomic write. Used by `PUT` and by
- * `weft publish`.
+ * Publishing a variant: inspect the bytes, store them content-addressed, then rewrite the module's
+ * one record in one compare-and-swap; precompressed copies are made after that commit, not per
+ * request (served as identity until they exist). Used by `PUT` and by `weft publish`.
  */
 import { type InspectReport, inspect } from '../inspect/index.js';
 import type { ThreadModel } from '../profile/caps.js';
@@ -20,18 +20,21 @@ import { applyDeclaration, DeclarationError, type VariantDeclaration } from './d
 import { sha256, toHex } from './digest.js';
 import {
   blobKey,
-  emptyManifest,
-  MANIFEST_KEY,
+  blobMetaKey,
+  bundleKey,
+  type Encodings,
   MAX_VARIANTS,
-  type Manifest,
   type ModuleEntry,
-  moduleOf,
-  parseManifest,
-  serializeManifest,
-  upgrade,
+  moduleKey,
+  parseBlobMeta,
+  parseModule,
+  serializeBlobMeta,
+  serializeBundle,
+  serializeModule,
   type Variant,
-  validateManifest,
+  validateEntry,
 } from './manifest.js';
+import { ensureMigrated } from './migrate.js';
 import { type Store, StoreError } from './store.js';
 
 /** Publish-time compressors; gzip through CompressionStream works everywhere, brotli where the runtime has it. */
@@ -118,6 +121,7 @@ export async function publish(
   store: Store,
   input: PublishInput,
   encoders: Encoders = { gzip: gzipEncoder },
+  defer?: Defer,
 ): Promise<PublishResult> {
   const { module, version, fallback, order, ...variant } = input;
   const result = await publishSet(
@@ -130,33 +134,47 @@ export async function publish(
       ...(order ? { order } : {}),
     },
     encoders,
+    defer,
   );
   const [only] = result.published;
   return { ...only!, entry: result.entry, ordering: result.ordering };
 }
 
 /**
- * Publishes variants of one module: inspects each (with its glue) and applies its declaration
- * before anything is written, so bad input publishes nothing; stores the blobs content-addressed
- * (with precompressed copies made now, not per request); then writes the manifest once, with the
- * module's variants ordered so that no build hides another (profile/order.ts).
+ * Where the precompressed copies are made once the publish is committed: without one, the publish
+ * waits for them (the CLI); a server hands them on (`waitUntil` on Workers) and answers at once.
  */
-export function publishSet(
+export type Defer = (copies: Promise<void>) => void;
+
+/**
+ * Publishes variants of one module: inspects each (with its glue) and applies its declaration
+ * before anything is written, so bad input publishes nothing; stores the blobs content-addressed;
+ * then rewrites the module's record once, with its variants ordered so that no build hides another
+ * (profile/order.ts); then makes the blobs' precompressed copies (see {@link Defer}).
+ */
+export async function publishSet(
   store: Store,
   input: PublishSetInput,
   encoders: Encoders = { gzip: gzipEncoder },
+  defer?: Defer,
 ): Promise<PublishSetResult> {
   const previous = locks.get(store) ?? Promise.resolve();
-  const next = previous.catch(() => {}).then(() => publishNow(store, input, encoders));
+  const next = previous.catch(() => {}).then(() => publishNow(store, input));
   locks.set(store, next);
-  return next;
+  const { result, blobs } = await next;
+  const copies = (async () => {
+    for (const { blob, bytes } of blobs) await storeCopies(store, blob, bytes, encoders);
+  })();
+  if (defer) defer(copies);
+  else await copies;
+  return result;
 }
 
 async function publishNow(
   store: Store,
   input: PublishSetInput,
-  encoders: Encoders,
-): Promise<PublishSetResult> {
+): Promise<{ result: PublishSetResult; blobs: { blob: string; bytes: Uint8Array }[] }> {
+  await ensureMigrated(store);
   const names = input.variants.map((v) => v.variant);
   if (new Set(names).size !== names.length) throw new DeclarationError('variants', 'names a variant twice');
   const planned = input.variants.map((v, i) => {
@@ -168,9 +186,11 @@ async function publishNow(
   });
 
   const published: PublishSetResult['published'] = [];
+  const blobs: { blob: string; bytes: Uint8Array }[] = [];
   for (const p of planned) {
     const blob = `sha256-${toHex(await sha256(p.input.bytes))}`;
-    const encodings = await storeBlob(store, blob, p.input.bytes, encoders);
+    await storeBlob(store, blob, p.input.bytes);
+    blobs.push({ blob, bytes: p.input.bytes });
     const bundle = p.bundle ? await storeBundle(store, p.bundle) : undefined;
     const variant: Variant = {
       name: p.input.variant,
@@ -180,24 +200,27 @@ async function publishNow(
       size: p.input.bytes.length,
       polyfills: p.declared.polyfills ?? defaultPolyfills(p.model),
       ...(p.threads ? { threads: p.threads } : {}),
-      ...(Object.keys(encodings).length ? { encodings } : {}),
       ...(bundle ? { bundle } : {}),
     };
     published.push({ variant, report: p.report });
   }
 
-  // Compare-and-swap on the manifest: a publish that lost the race to another publisher (another
-  // process, another Workers isolate) reads what that one committed and applies itself again, so
-  // neither is lost.
+  // Compare-and-swap on the module's record: a publish that lost the race to another publisher
+  // (another process, another Workers isolate) reads what that one committed and applies itself
+  // again, so neither is lost. Publishers of other modules never meet here.
+  const key = moduleKey(input.module);
   for (let attempt = 1; ; attempt++) {
-    const current = await store.getVersioned(MANIFEST_KEY);
-    const manifest: Manifest = current ? upgrade(parseManifest(current.value)) : emptyManifest();
-    const { entry, ordering } = apply(manifest, input, published);
-    const bytes = serializeManifest(manifest);
-    if (await store.putIf(MANIFEST_KEY, bytes, current?.version ?? null))
-      return { entry, published, ordering };
+    const current = await store.getVersioned(key);
+    // A record that fails validation is a ManifestError (503): publishing over it would lose its variants.
+    const { entry, ordering } = apply(
+      current ? parseModule(current.value, input.module) : undefined,
+      input,
+      published,
+    );
+    if (await store.putIf(key, serializeModule(input.module, entry), current?.version ?? null))
+      return { result: { entry, published, ordering }, blobs };
     if (attempt >= COMMIT_TRIES)
-      throw new StoreError(`the manifest changed under ${COMMIT_TRIES} tries to publish: try again`);
+      throw new StoreError(`the module's record changed under ${COMMIT_TRIES} tries to publish: try again`);
     await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
   }
 }
@@ -205,16 +228,13 @@ async function publishNow(
 /** How often a publish re-applies itself over what others committed before it gives up (a 503). */
 const COMMIT_TRIES = 50;
 
-/** Applies a publish to a manifest (in place): the module's version, variants, fallback, order. */
+/** Applies a publish to a module's record (in place): its version, variants, fallback, order. */
 function apply(
-  manifest: Manifest,
+  existing: ModuleEntry | undefined,
   input: PublishSetInput,
   published: PublishSetResult['published'],
 ): { entry: ModuleEntry; ordering: Ordering<Variant> } {
-  const entry: ModuleEntry = moduleOf(manifest, input.module) ?? {
-    version: input.version ?? '0.0.0',
-    variants: [],
-  };
+  const entry: ModuleEntry = existing ?? { version: input.version ?? '0.0.0', variants: [] };
   if (input.version) entry.version = input.version;
   // A republished name keeps its place; new ones go first, so that where the ordering rule says
   // nothing, the newest publish is preferred.
@@ -238,8 +258,7 @@ function apply(
   }
   const ordering = orderVariants(variants, entry.order);
   entry.variants = ordering.variants;
-  manifest.modules[input.module] = entry;
-  validateManifest(manifest);
+  validateEntry(entry, input.module);
   return { entry, ordering };
 }
 
@@ -307,29 +326,63 @@ async function storeBundle(store: Store, planned: PlannedBundle): Promise<Bundle
     if (role !== 'wasm') await store.put(fileKey(hex), f.bytes);
     files.push({ path: f.path, role, size: f.bytes.length, sha256: hex });
   }
-  return { id: await bundleId(files, planned.entry), entry: planned.entry, files };
+  const bundle = { id: await bundleId(files, planned.entry), entry: planned.entry, files };
+  // Content-addressed: the same id always records the same files, so rewriting it is harmless (and heals a damaged one).
+  await store.put(bundleKey(bundle.id), serializeBundle(bundle));
+  return bundle;
 }
 
-/** Stores a blob and its precompressed copies (each smaller than the blob); returns the copies' records. */
-async function storeBlob(
+/** Stores a blob and its record (kept when a valid one exists: it may list copies made earlier). */
+async function storeBlob(store: Store, blob: string, bytes: Uint8Array): Promise<void> {
+  await store.put(blobKey(blob), bytes);
+  const current = await store.getVersioned(blobMetaKey(blob));
+  if (current && valid(() => parseBlobMeta(current.value, blob))) return;
+  await store.putIf(blobMetaKey(blob), serializeBlobMeta({ size: bytes.length }), current?.version ?? null);
+}
+
+const valid = (parse: () => unknown): boolean => {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Makes a blob's precompressed copies (each smaller than the blob) that its record does not list
+ * yet, stores each, then records it with its own hash (checked before the copy is served): until
+ * then the identity bytes are served, and a copy is never listed before it is whole.
+ */
+export async function storeCopies(
   store: Store,
   blob: string,
   bytes: Uint8Array,
   encoders: Encoders,
-): Promise<NonNullable<Variant['encodings']>> {
-  const encodings: NonNullable<Variant['encodings']> = {};
-  await store.put(blobKey(blob), bytes);
+): Promise<void> {
+  const key = blobMetaKey(blob);
+  const before = await store.getVersioned(key);
+  const listed = before ? parseBlobMeta(before.value, blob).encodings : undefined;
+  const made: Encodings = {};
   for (const [name, encode] of Object.entries(encoders) as [
     keyof Encoders,
     (b: Uint8Array) => Promise<Uint8Array>,
   ][]) {
+    if (listed?.[name]) continue;
     const packed = await encode(bytes);
     if (packed.length >= bytes.length) continue;
     await store.put(blobKey(blob, name), packed);
-    // The copy's own hash: it is checked before the copy is served, like the blob's.
-    encodings[name] = { size: packed.length, sha256: toHex(await sha256(packed)) };
+    made[name] = { size: packed.length, sha256: toHex(await sha256(packed)) };
   }
-  return encodings;
+  if (!Object.keys(made).length) return;
+  // Another publisher may record copies meanwhile: merge with what is there, by compare-and-swap.
+  for (let attempt = 1; attempt <= COMMIT_TRIES; attempt++) {
+    const current = await store.getVersioned(key);
+    const meta = current ? parseBlobMeta(current.value, blob) : { size: bytes.length };
+    const encodings = { ...made, ...meta.encodings };
+    if (await store.putIf(key, serializeBlobMeta({ ...meta, encodings }), current?.version ?? null)) return;
+  }
+  throw new StoreError(`the record of blob ${blob} changed under ${COMMIT_TRIES} tries to list its copies`);
 }
 
 /** Shared-everything glue expects thread-local globals, which no engine has natively yet. */

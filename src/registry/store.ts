@@ -1,6 +1,7 @@
 /**
  * The one storage interface behind the server: a flat key space of byte values.
- * Keys are `manifest.json`, `blobs/sha256-<hex>.wasm` (plus precompressed siblings) and
+ * Keys are `modules/<name>.json`, `blobs/sha256-<hex>.wasm` (plus precompressed siblings and its
+ * `.json` record), `bundles/<id>.json` and
  * `files/sha256-<hex>` (the other files of variant bundles).
  * Every driver (memory, fs, r2) has this shape and passes the same conformance suite.
  */

@@ -22,7 +22,7 @@ import { type Assets, scriptRoutes } from './routes/scripts.js';
 import { createStats, type Stats } from './stats.js';
 
 export interface AppOptions {
-  /** Where the manifest and blobs live: a driver from `weft/stores/*` (default: an empty memory store). */
+  /** Where the registry's records and blobs live: a driver from `weft/stores/*` (default: an empty memory store). */
   store?: Store;
   /** Bearer token for `PUT` publishing; publishing is disabled when unset. */
   publishToken?: string;
@@ -36,7 +36,7 @@ export interface AppOptions {
   encoders?: Encoders;
   /** Serve precompressed copies with Content-Encoding (default true; false where the runtime re-encodes). */
   precompressed?: boolean;
-  /** How long a loaded manifest is reused (default 2000 ms). */
+  /** How long a loaded record (a module's, a blob's, a bundle's) is reused before it is reloaded beside requests (default 2000 ms). */
   manifestTtlMs?: number;
   /** Longest wait for one store call before the request is answered 503 (default 5000 ms; 0 waits forever). */
   storeTimeoutMs?: number;
@@ -52,10 +52,16 @@ export interface AppOptions {
   statsScope?: string;
   /**
    * A shared HTTP cache for negotiated answers (on Workers: `caches.default`). Keys are normalised
-   * (one profile in any order is one entry) and carry the manifest's generation, so a publish is seen
-   * as soon as the manifest is reloaded.
+   * (one profile in any order is one entry) and carry the module record's generation, so a publish is
+   * seen as soon as the record is reloaded.
    */
   edgeCache?: EdgeCache;
+  /**
+   * Where work that may outlive a `PUT` goes (its blobs' precompressed copies): on Workers the
+   * request's `waitUntil` takes it without this; the Node entry keeps it to finish before it closes.
+   * Without either, the `PUT` answers once the copies are made.
+   */
+  background?: (work: Promise<void>) => void;
   /** Memory for verified blob bytes, so hot variants are not re-read and re-hashed (default 64 MiB; 0 off). */
   blobCacheBytes?: number;
 }

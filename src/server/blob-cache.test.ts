@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createBlobCache } from '../registry/blob-cache.js';
-import { blobKey, MANIFEST_KEY, parseManifest } from '../registry/manifest.js';
+import { readModules } from '../registry/catalog.js';
+import { blobKey } from '../registry/manifest.js';
 import { memoryStore } from '../registry/stores/memory.js';
 import { createApp } from './app.js';
 
@@ -31,7 +32,7 @@ describe('verified-bytes cache', () => {
     const first = await app.request('/v1/modules/m/wasm?caps=shared-memory,threads');
     expect(new Uint8Array(await first.arrayBuffer())).toEqual(sab);
 
-    const { blob } = parseManifest((await store.get(MANIFEST_KEY))!).modules.m!.variants[0]!;
+    const { blob } = (await readModules(store)).modules.m!.variants[0]!;
     const corrupt = sab.slice();
     const at = corrupt.length - 2;
     corrupt[at] = corrupt[at]! ^ 0xff;

@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import type { BlobCache } from '../registry/blob-cache.js';
 import { contentDigestOf, sha256, toHex } from '../registry/digest.js';
-import { blobKey, type Variant } from '../registry/manifest.js';
+import { blobKey, type Encodings } from '../registry/manifest.js';
 import type { Store } from '../registry/store.js';
 import { ApiError } from './errors.js';
 
@@ -55,7 +55,7 @@ async function readCopy(
   cache: BlobCache | undefined,
   blob: string,
   encoding: Encoding,
-  encodings: NonNullable<Variant['encodings']>,
+  encodings: Encodings,
 ): Promise<Uint8Array | null> {
   const copy = encodings[encoding];
   if (!copy) return null;
@@ -74,7 +74,7 @@ export interface BlobAnswer {
   key?: string;
   /** Default `application/wasm`. */
   contentType?: string;
-  encodings?: Variant['encodings'];
+  encodings?: Encodings;
   cacheControl: string;
   headers?: Record<string, string>;
   /** Range is honoured on immutable blob URLs only. */
@@ -126,7 +126,7 @@ export async function blobResponse(c: Context, store: Store, answer: BlobAnswer)
   return send(identity.subarray(range[0], range[1] + 1), 206);
 }
 
-function pickEncoding(accept: string | undefined, encodings: Variant['encodings']): Encoding | undefined {
+function pickEncoding(accept: string | undefined, encodings: Encodings | undefined): Encoding | undefined {
   if (!accept || !encodings) return undefined;
   const offered = accept.split(',').map((part) => {
     const [name = '', ...params] = part.trim().toLowerCase().split(';');

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { generationOf } from '../registry/catalog.js';
 import type { AppContext } from './app.js';
 import { negotiatedCacheKey } from './cache-key.js';
-import { requestProfile } from './routes/params.js';
+import { nameParam, requestProfile } from './routes/params.js';
 
 /** The part of the Cache API weft uses (Workers' `caches.default`). */
 export interface EdgeCache {
@@ -26,7 +26,9 @@ export async function throughEdgeCache(
     return answer();
   const base = negotiatedCacheKey(new URL(c.req.url), requestProfile(c));
   if (!base) return answer();
-  const key = new Request(`${base}&manifest=${generationOf(await ctx.catalog.manifest())}`);
+  // The module's record generation: a publish of this module changes the key, one of another does not.
+  const entry = await ctx.catalog.module(nameParam(c, 'name'));
+  const key = new Request(`${base}&record=${entry ? generationOf(entry) : 'none'}`);
   const hit = await cache.match(key);
   if (hit) {
     onHit(hit);

@@ -78,9 +78,9 @@ function asApiError(err: Error): ApiError | undefined {
   if (err instanceof DeclarationError) return new ApiError(400, err.message, { code: 'bad_declaration' });
   if (err instanceof PublishError) return new ApiError(400, err.message, { code: 'too_many_variants' });
   if (err instanceof ManifestError) {
-    // What the store holds is invalid: nothing is served from it until someone repairs it.
+    // A record the store holds is invalid: nothing is served from it until someone repairs it.
     console.error(`weft: ${err.message}`);
-    return new ApiError(503, 'the manifest in the store is invalid', { headers: { 'Retry-After': '30' } });
+    return new ApiError(503, 'a record in the store is invalid', { headers: { 'Retry-After': '30' } });
   }
   if (err instanceof StoreError) {
     console.error(`weft: ${err.message}`, err.cause ?? '');

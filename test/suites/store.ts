@@ -21,6 +21,13 @@ export function storeSuite(makeStore: () => Store | Promise<Store>): void {
     expect(await store.get('manifest.json')).toEqual(bytes(9));
     expect(await store.list('blobs/')).toEqual(['blobs/a.wasm', 'blobs/b.wasm']);
     expect(await store.list()).toEqual(['blobs/a.wasm', 'blobs/b.wasm', 'manifest.json']);
+    // A prefix inside a folder, and a folder whose name another one starts with.
+    await store.put('modules/demo.json', bytes(3));
+    await store.put('modules-old/x.json', bytes(4));
+    expect(await store.list('blobs/b')).toEqual(['blobs/b.wasm']);
+    expect(await store.list('modules/')).toEqual(['modules/demo.json']);
+    expect(await store.list('modules/nothing')).toEqual([]);
+    expect(await store.list('absent/')).toEqual([]);
   });
 
   it('deletes, and deleting an absent key is not an error', async () => {

@@ -93,8 +93,10 @@ export function fsStore(options: FsStoreOptions): Store {
     list: (prefix = '') =>
       guard(DRIVER_NAME, 'list', async () => {
         let entries: Dirent[];
+        // Only the folder the prefix names is walked (`modules/` alone, not every blob).
+        const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
         try {
-          entries = await readdir(root, { recursive: true, withFileTypes: true });
+          entries = await readdir(folder ? pathOf(folder) : root, { recursive: true, withFileTypes: true });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
           throw err;

@@ -13,15 +13,12 @@ export function blobRoutes(app: Hono, ctx: AppContext): void {
     const file = c.req.param('file');
     const blob = file.endsWith('.wasm') ? file.slice(0, -'.wasm'.length) : '';
     if (!BLOB.test(blob)) throw new ApiError(400, 'blob names are sha256-<64 lowercase hex>.wasm');
-    // Only blobs some variant names are served: the store may hold other keys.
-    const { modules } = await ctx.catalog.manifest();
-    const variant = Object.values(modules)
-      .flatMap((m) => m.variants)
-      .find((v) => v.blob === blob);
-    if (!variant) throw new ApiError(404, 'no such blob');
+    // Only blobs a publish recorded are served: the store may hold other keys.
+    const meta = await ctx.catalog.blob(blob);
+    if (!meta) throw new ApiError(404, 'no such blob');
     return blobResponse(c, ctx.store, {
       blob,
-      encodings: variant.encodings,
+      encodings: meta.encodings,
       cacheControl: IMMUTABLE,
       allowRange: true,
       precompressed: ctx.options.precompressed,

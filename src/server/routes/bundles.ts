@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
-import { BUNDLE_ID, type Bundle, contentTypeOf, fileKey } from '../../registry/bundle.js';
-import { blobKey, type Manifest } from '../../registry/manifest.js';
+import { BUNDLE_ID, contentTypeOf, fileKey } from '../../registry/bundle.js';
+import { blobKey } from '../../registry/manifest.js';
 import type { AppContext } from '../app.js';
 import { blobResponse } from '../blob-response.js';
 import { ApiError } from '../errors.js';
@@ -10,20 +10,6 @@ import { methodNotAllowed } from './params.js';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export const bundleBase = (id: string): string => `/v1/bundles/${id}/`;
-
-// Bundles by id, indexed once per loaded manifest (a reload replaces the manifest object).
-const indexes = new WeakMap<Manifest, Map<string, Bundle>>();
-
-function bundleById(manifest: Manifest, id: string): Bundle | undefined {
-  let index = indexes.get(manifest);
-  if (!index) {
-    index = new Map();
-    for (const entry of Object.values(manifest.modules))
-      for (const v of entry.variants) if (v.bundle) index.set(v.bundle.id, v.bundle);
-    indexes.set(manifest, index);
-  }
-  return index.get(id);
-}
 
 /**
  * `GET /v1/bundles/<id>/<path>`: one file of a published bundle, under the path its toolchain
@@ -45,8 +31,7 @@ export function bundleRoutes(app: Hono, ctx: AppContext): void {
     } catch {
       throw new ApiError(400, 'malformed path');
     }
-    const manifest = await ctx.catalog.manifest();
-    const bundle = bundleById(manifest, id);
+    const bundle = await ctx.catalog.bundle(id);
     if (!bundle) throw new ApiError(404, 'no such bundle');
     // Exact match only: the path is compared, never joined onto a store key.
     const file = bundle.files.find((f) => f.path === path);

@@ -4,7 +4,7 @@ import { formatCapsList } from '../../profile/codec.js';
 import { select } from '../../profile/select.js';
 import type { Bundle } from '../../registry/bundle.js';
 import { integrityOf } from '../../registry/digest.js';
-import { type ModuleEntry, moduleOf, type Variant } from '../../registry/manifest.js';
+import type { ModuleEntry, Variant } from '../../registry/manifest.js';
 import type { RemoteBundle, RemoteModule, ResolveAnswer } from '../../sdk/wire.js';
 import type { AppContext } from '../app.js';
 import { appendVary, blobResponse } from '../blob-response.js';
@@ -21,12 +21,12 @@ export const blobPath = (blob: string): string => `/v1/blobs/${blob}.wasm`;
 
 async function moduleEntry(ctx: AppContext, c: Context): Promise<[string, ModuleEntry]> {
   const name = nameParam(c, 'name');
-  const entry = moduleOf(await ctx.catalog.manifest(), name);
+  const entry = await ctx.catalog.module(name);
   if (!entry) throw new ApiError(404, 'no such module');
   return [name, entry];
 }
 
-// Integrity per variant record, computed once per loaded manifest (records are replaced on reload).
+// Integrity per variant record, computed once per loaded record (records are replaced on reload).
 const integrities = new WeakMap<Variant, string>();
 
 function describeVariant(c: Context, v: Variant) {
@@ -44,7 +44,7 @@ function describeVariant(c: Context, v: Variant) {
   };
 }
 
-// A bundle's files as answers show them, derived once per loaded manifest (records are replaced on reload).
+// A bundle's files as answers show them, derived once per loaded record (records are replaced on reload).
 const bundleFiles = new WeakMap<Bundle, RemoteBundle['files']>();
 
 /** A bundle as answers show it (contract.md): its base URL, entry, and each file's SRI integrity. */
@@ -97,14 +97,7 @@ function negotiationHeaders(profile: RequestProfile): Record<string, string> {
 
 export function moduleRoutes(app: Hono, ctx: AppContext): void {
   app.get('/v1/modules', async (c) => {
-    const { modules } = await ctx.catalog.manifest();
-    return c.json({
-      modules: Object.entries(modules).map(([name, m]) => ({
-        name,
-        version: m.version,
-        variants: m.variants.map((v) => v.name),
-      })),
-    });
+    return c.json({ modules: await ctx.catalog.modules() });
   });
 
   app.get('/v1/modules/:name', async (c) => {
@@ -161,9 +154,10 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
     const profile = requestProfile(c);
     const { chosen } = choose(ctx, name, entry, profile);
     const headers = negotiationHeaders(profile);
+    const meta = await ctx.catalog.blob(chosen.blob);
     return blobResponse(c, ctx.store, {
       blob: chosen.blob,
-      encodings: chosen.encodings,
+      ...(meta?.encodings ? { encodings: meta.encodings } : {}),
       cacheControl: NEGOTIATED_CACHE,
       precompressed: ctx.options.precompressed,
       cache: ctx.blobCache,

@@ -1,7 +1,7 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { DeclarationError, parseDeclaration } from '../../registry/declaration.js';
 import { timingSafeEqual } from '../../registry/digest.js';
-import { publish } from '../../registry/publish.js';
+import { type Defer, publish } from '../../registry/publish.js';
 import type { AppContext } from '../app.js';
 import { clientKey } from '../auth-limit.js';
 import { ApiError } from '../errors.js';
@@ -10,6 +10,33 @@ import { nameParam } from './params.js';
 const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
 /** Query parameters that declare what inspection cannot see (declaration.ts). */
 const DECLARED = ['requires', 'model', 'threads', 'polyfills'] as const;
+
+/**
+ * The `PUT` answers once the variant is committed; its precompressed copies are made after, on the
+ * request's `waitUntil` (Workers) or the app's `background` (the Node entry), and are seen once they
+ * are recorded. Without either the `PUT` waits for them.
+ */
+function laterWork(c: Context, ctx: AppContext): Defer | undefined {
+  let waitUntil: ((work: Promise<unknown>) => void) | undefined;
+  try {
+    const ec = c.executionCtx;
+    waitUntil = ec.waitUntil.bind(ec);
+  } catch {
+    // No ExecutionContext: not on Workers.
+  }
+  const hand = waitUntil ?? ctx.options.background;
+  if (!hand) return undefined;
+  return (copies) =>
+    hand(
+      copies.then(
+        () => ctx.catalog.invalidate(),
+        (err) =>
+          console.error(
+            `weft: precompressed copies failed: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+      ),
+    );
+}
 
 export function publishRoutes(app: Hono, ctx: AppContext): void {
   app.put('/v1/modules/:name/variants/:variant', async (c) => {
@@ -58,6 +85,7 @@ export function publishRoutes(app: Hono, ctx: AppContext): void {
         ...(query.order !== undefined ? { order: query.order.split(',') } : {}),
       },
       ctx.options.encoders,
+      laterWork(c, ctx),
     );
     ctx.catalog.invalidate();
     const { ordering, report } = result;
