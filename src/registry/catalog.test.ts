@@ -7,9 +7,11 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { createCatalog, readModules } from './catalog.js';
 import {
+  CHANGES_KEY,
   LEGACY_MANIFEST_KEY,
   ManifestError,
   type ModuleEntry,
+  markChanged,
   moduleKey,
   serializeModule,
 } from './manifest.js';
@@ -47,8 +49,9 @@ function gated(initial: Record<string, Uint8Array> = { [moduleKey('demo')]: reco
   };
   return {
     store,
-    /** Reads of module records (the one-time check for a legacy manifest is not one). */
-    reads: () => reads.filter((k) => k !== LEGACY_MANIFEST_KEY),
+    /** Reads of module records (the one-time check for a legacy manifest and the change token are not). */
+    reads: () => reads.filter((k) => k !== LEGACY_MANIFEST_KEY && k !== CHANGES_KEY),
+    tokenReads: () => reads.filter((k) => k === CHANGES_KEY).length,
     hold: () => {
       gate = new Promise((r) => {
         open = r;
@@ -92,7 +95,12 @@ describe('the catalog', () => {
     const catalog = createCatalog(s.store, 1000);
     expect((await catalog.module('demo'))?.version).toBe('1.0.0');
     await s.store.put(moduleKey('demo'), recordWith('2.0.0'));
+    await markChanged(s.store);
     vi.setSystemTime(Date.now() + 1500);
+    // The token is read beside a request; the next one sees it changed.
+    await catalog.module('demo');
+    await vi.waitFor(() => expect(s.tokenReads()).toBe(2));
+    await new Promise((r) => setImmediate(r));
     s.hold();
     // Stale: the reload is held at the store, and the answer does not wait for it.
     expect((await catalog.module('demo'))?.version).toBe('1.0.0');
@@ -104,7 +112,11 @@ describe('the catalog', () => {
     const s = gated();
     const catalog = createCatalog(s.store, 1000);
     const first = await catalog.module('demo');
+    await markChanged(s.store);
     vi.setSystemTime(Date.now() + 1500);
+    await catalog.module('demo');
+    await vi.waitFor(() => expect(s.tokenReads()).toBe(2));
+    await new Promise((r) => setImmediate(r));
     await catalog.module('demo');
     await vi.waitFor(() => expect(s.reads()).toHaveLength(2));
     // Give the reload its turn to finish; the answer is still the first object.
@@ -117,7 +129,8 @@ describe('the catalog', () => {
     const catalog = createCatalog(s.store, 1000);
     await catalog.module('demo');
     await s.store.put(moduleKey('demo'), new TextEncoder().encode('{"schema":3,"name":"demo","version":""}'));
-    vi.setSystemTime(Date.now() + 1500);
+    // Unannounced (no new change token): seen once the record is a minute old.
+    vi.setSystemTime(Date.now() + 61_000);
     await catalog.module('demo');
     await vi.waitFor(() =>
       expect(errors).toHaveBeenCalledWith(
@@ -127,6 +140,32 @@ describe('the catalog', () => {
       ),
     );
     expect((await catalog.module('demo'))?.version).toBe('1.0.0');
+  });
+
+  it('reads no record again while the change token stays the same (one small read per ttl, whatever the number of records), up to a minute', async () => {
+    const initial = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [moduleKey(`m${i}`), recordWith('1.0.0', `m${i}`)]),
+    );
+    const s = gated(initial);
+    const catalog = createCatalog(s.store, 1000);
+    for (let i = 0; i < 50; i++) await catalog.module(`m${i}`);
+    expect(s.reads()).toHaveLength(50);
+    await s.store.put(moduleKey('m7'), recordWith('7.0.0', 'm7'));
+    for (const later of [1500, 3000, 30_000]) {
+      vi.setSystemTime(Date.now() + later);
+      for (let i = 0; i < 50; i++) await catalog.module(`m${i}`);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(s.reads()).toHaveLength(50);
+    expect((await catalog.module('m7'))?.version).toBe('1.0.0');
+    // A publish announces itself: every record is read again (in the background), and the change is seen.
+    await markChanged(s.store);
+    vi.setSystemTime(Date.now() + 1500);
+    await catalog.module('m7');
+    await vi.waitFor(() => expect(s.tokenReads()).toBeGreaterThanOrEqual(4));
+    await new Promise((r) => setImmediate(r));
+    await catalog.module('m7');
+    await vi.waitFor(async () => expect((await catalog.module('m7'))?.version).toBe('7.0.0'));
   });
 
   it('reads the store on every request when the ttl is 0, and refuses an invalid record (a ManifestError, the server answers 503)', async () => {

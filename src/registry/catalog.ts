@@ -5,6 +5,7 @@ import {
   type BlobMeta,
   blobMetaKey,
   bundleKey,
+  CHANGES_KEY,
   type Manifest,
   MODULES_PREFIX,
   type ModuleEntry,
@@ -62,20 +63,35 @@ export interface Catalog {
   invalidate(): void;
 }
 
-/** Records kept parsed in memory at most (least recently used out first): memory stays bounded however many modules the store holds. */
-const MAX_RECORDS = 2000;
+/**
+ * Stored bytes of the records kept parsed in memory at most (least recently used out first), so
+ * memory stays bounded however many modules the store holds: 10,000 modules of six variants fit.
+ */
+const MAX_RECORD_BYTES = 24 * 1024 * 1024;
+/**
+ * The longest a cached record is answered without being read again while the change token stays
+ * the same: a store changed by hand (copied key for key) or by a publisher that crashed before
+ * writing the token is still seen within this.
+ */
+const MAX_AGE_MS = 60_000;
 
 interface Slot {
   at: number;
   value: Promise<Loaded>;
+  /** The stored size of the record once loaded (what the bound counts). */
+  size: number;
+  /** The change token known when it was read. */
+  token: string;
 }
-type Loaded = { parsed: object; generation: string } | null;
+type Loaded = { parsed: object; generation: string; size: number } | null;
 
 /**
  * Reads the registry's records from the store, each on its own, with a short cache: a request
  * reads only the one module it names, so its cost does not grow with the registry. A record is
- * fresh for `ttlMs`; after that the cached one is still answered while a reload runs beside it
- * (a reload never makes a request wait), and a reload parses only when the bytes changed. A record
+ * fresh for `ttlMs`, and after that for as long as the store's change token (CHANGES_KEY, read at
+ * most once per `ttlMs`, whatever the number of records) stays the same, up to a minute. A stale
+ * one is still answered while a reload runs beside it (a reload never makes a request wait), and
+ * a reload parses only when the bytes changed. A record
  * that fails validation when nothing is cached is a ManifestError (the server answers 503 for that
  * module alone): serving from it could serve a wrong binary. One that fails on a background reload
  * is logged, and the last valid one goes on being served (its blobs are content-addressed and
@@ -85,6 +101,30 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
   const slots = new Map<string, Slot>();
   const refreshing = new Set<string>();
   let listed: { at: number; value: Promise<ModuleSummary[]> } | undefined;
+  let changes = { token: '', at: Number.NEGATIVE_INFINITY };
+  let checking = false;
+
+  /** The change token as last read; reads it again beside the request once it is `ttlMs` old. */
+  const knownToken = (): string => {
+    if (Date.now() - changes.at >= ttlMs && !checking) {
+      checking = true;
+      store
+        .get(CHANGES_KEY)
+        .then(
+          (bytes) => {
+            changes = { token: bytes ? new TextDecoder().decode(bytes) : '', at: Date.now() };
+          },
+          (err) =>
+            console.error(
+              `weft: reading the change token failed: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+        )
+        .finally(() => {
+          checking = false;
+        });
+    }
+    return changes.token;
+  };
   let relisting: Promise<void> | undefined;
 
   const read = async (
@@ -101,38 +141,60 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     // A ManifestError names the field; the server answers it 503 (its one onError) and logs it.
     const parsed = parse(bytes);
     generations.set(parsed, generation);
-    return { parsed, generation };
+    return { parsed, generation, size: bytes.length };
   };
 
   const loadNow = (key: string, parse: (bytes: Uint8Array) => object): Promise<Loaded> => {
     const value = read(key, parse);
-    const slot = { at: Date.now(), value };
+    const slot: Slot = { at: Date.now(), value, size: 0, token: knownToken() };
     remember(key, slot);
-    // A failed load is not cached: the next request tries again.
-    value.catch(() => {
-      if (slots.get(key) === slot) slots.delete(key);
-    });
+    value.then(
+      (loaded) => {
+        if (slots.get(key) === slot) resize(slot, loaded?.size ?? 0);
+      },
+      // A failed load is not cached: the next request tries again.
+      () => {
+        if (slots.get(key) === slot) forget(key);
+      },
+    );
     return value;
   };
 
-  const remember = (key: string, slot: Slot) => {
-    slots.delete(key);
-    slots.set(key, slot);
+  let held = 0;
+  const resize = (slot: Slot, size: number) => {
+    held += size - slot.size;
+    slot.size = size;
     // Map iteration is insertion order: the first key is the least recently used.
-    for (const old of slots.keys()) {
-      if (slots.size <= MAX_RECORDS) break;
-      slots.delete(old);
+    for (const [old, s] of slots) {
+      if (held <= MAX_RECORD_BYTES) break;
+      if (s !== slot) forget(old);
     }
+  };
+  const forget = (key: string) => {
+    held -= slots.get(key)?.size ?? 0;
+    slots.delete(key);
+  };
+  /** Puts `slot` last (the most recently used), replacing what was cached for `key`. */
+  const remember = (key: string, slot: Slot) => {
+    const old = slots.get(key);
+    if (old) old === slot ? slots.delete(key) : forget(key);
+    slots.set(key, slot);
+    if (old !== slot) held += slot.size;
   };
 
   const refresh = (key: string, current: Slot, parse: (bytes: Uint8Array) => object) => {
     if (refreshing.has(key)) return;
     refreshing.add(key);
+    const token = knownToken();
     (async () => {
       try {
         const next = await read(key, parse, await current.value);
         // Only if nothing replaced the slot meanwhile (an invalidate, a newer load).
-        if (slots.get(key) === current) slots.set(key, { at: Date.now(), value: Promise.resolve(next) });
+        if (slots.get(key) === current) {
+          const slot: Slot = { at: Date.now(), value: Promise.resolve(next), size: 0, token };
+          remember(key, slot);
+          resize(slot, next?.size ?? 0);
+        }
       } catch (err) {
         // Keep serving the last valid record; the next stale request tries again.
         console.error(`weft: reloading ${key} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -150,7 +212,8 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     // A ttl of 0 never serves a cached record: every request reads the store.
     if (!slot || ttlMs <= 0) return ((await loadNow(key, parse))?.parsed ?? null) as T | null;
     remember(key, slot);
-    if (Date.now() - slot.at >= ttlMs) refresh(key, slot, parse);
+    const age = Date.now() - slot.at;
+    if (age >= ttlMs && (slot.token !== knownToken() || age >= MAX_AGE_MS)) refresh(key, slot, parse);
     return ((await slot.value)?.parsed ?? null) as T | null;
   };
 
@@ -206,6 +269,7 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     },
     invalidate() {
       slots.clear();
+      held = 0;
       listed = undefined;
     },
   };

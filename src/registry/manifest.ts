@@ -11,6 +11,8 @@
 import { type Capability, isCapability, THREAD_MODELS, type ThreadModel } from '../profile/caps.js';
 import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
 import { BUNDLE_ID, BUNDLE_PATH, type Bundle, MAX_BUNDLE_FILES, ROLES } from './bundle.js';
+import { toHex } from './digest.js';
+import type { Store } from './store.js';
 
 /** The schema of the records this version writes. */
 export const SCHEMA = 3;
@@ -82,6 +84,21 @@ export const blobMetaKey = (blob: string): string => `blobs/${blob}.json`;
 export const bundleKey = (id: string): string => `bundles/${id}.json`;
 export const blobKey = (blob: string, encoding?: 'br' | 'gzip'): string =>
   `blobs/${blob}.wasm${encoding ? `.${encoding === 'br' ? 'br' : 'gz'}` : ''}`;
+/**
+ * A few bytes rewritten (a fresh random token) after every change a publish commits: a reader checks
+ * this one key, not every record it holds, to know whether anything changed (catalog.ts).
+ */
+export const CHANGES_KEY = 'changes';
+
+/**
+ * Tells readers something changed: a fresh token under CHANGES_KEY, written after the change is
+ * committed (a few bytes, whatever the size of the registry; last writer wins, any new value will do).
+ */
+export async function markChanged(store: Store): Promise<void> {
+  const token = new Uint8Array(12);
+  crypto.getRandomValues(token);
+  await store.put(CHANGES_KEY, new TextEncoder().encode(toHex(token)));
+}
 /** The one-file manifest of schemas 1 and 2: read once to upgrade the store, then set aside. */
 export const LEGACY_MANIFEST_KEY = 'manifest.json';
 

@@ -10,6 +10,7 @@ import {
   blobMetaKey,
   bundleKey,
   LEGACY_MANIFEST_KEY,
+  markChanged,
   moduleKey,
   parseLegacyManifest,
   serializeBlobMeta,
@@ -41,6 +42,7 @@ export async function migrate(store: Store): Promise<number | null> {
   }
   await store.put(`legacy/manifest-${toHex(await sha256(legacy)).slice(0, 16)}.json`, legacy);
   await store.delete(LEGACY_MANIFEST_KEY);
+  await markChanged(store);
   return names.length;
 }
 

@@ -25,6 +25,7 @@ import {
   type Encodings,
   MAX_VARIANTS,
   type ModuleEntry,
+  markChanged,
   moduleKey,
   parseBlobMeta,
   parseModule,
@@ -162,8 +163,10 @@ export async function publishSet(
   const next = previous.catch(() => {}).then(() => publishNow(store, input));
   locks.set(store, next);
   const { result, blobs } = await next;
+  await markChanged(store);
   const copies = (async () => {
     for (const { blob, bytes } of blobs) await storeCopies(store, blob, bytes, encoders);
+    await markChanged(store);
   })();
   if (defer) defer(copies);
   else await copies;
