@@ -11,9 +11,17 @@ export interface Child<T> {
   stop(): Promise<void>;
 }
 
-/** Runs `node script ...args` and waits (at most `timeoutMs`) for its first stdout line, parsed as JSON. */
-export function startChild<T>(script: string, args: string[], timeoutMs = 60_000): Promise<Child<T>> {
-  const child: ChildProcess = spawn(process.execPath, [script, ...args], {
+/**
+ * Runs `node ...nodeArgs script ...args` and waits (at most `timeoutMs`) for its first stdout line,
+ * parsed as JSON.
+ */
+export function startChild<T>(
+  script: string,
+  args: string[],
+  timeoutMs = 60_000,
+  nodeArgs: string[] = [],
+): Promise<Child<T>> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const stop = () =>
