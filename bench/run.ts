@@ -16,6 +16,7 @@ import { serverBench } from './server.js';
 import { sizesBench } from './sizes.js';
 import { type Section, sectionMarkdown, textTable, times } from './stats.js';
 import { workerdBench } from './workerd.js';
+import { workerdScaleBench } from './workerd-scale.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -26,6 +27,7 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
   { name: 'e2e', title: '4. End to end in Chromium', limitS: 200, run: e2eBench },
   { name: 'scale', title: '5. Scale', limitS: 180, run: scaleBench },
   { name: 'workerd', title: '6. workerd', limitS: 120, run: workerdBench },
+  { name: 'workerd-scale', title: '6b. Scale on workerd with R2', limitS: 180, run: workerdScaleBench },
   {
     name: 'emscripten',
     title: '7. Emscripten build: time to a ready module',
