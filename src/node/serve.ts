@@ -6,7 +6,8 @@ import type { Context } from 'hono';
 import { ensureMigrated } from '../registry/migrate.js';
 import type { Store } from '../registry/store.js';
 import { fsStore } from '../registry/stores/fs.js';
-import { createApp } from '../server/app.js';
+import { createWeft } from '../server/app.js';
+import { answerCache } from './answer-cache.js';
 import { loadAssets } from './assets.js';
 import { seedDemo } from './demo.js';
 import { nodeEncoders } from './encoders.js';
@@ -84,7 +85,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (!options.store) await seedDemo(store, nodeEncoders);
   // Precompressed copies made after a PUT has answered; closing waits for them.
   const pending = new Set<Promise<void>>();
-  const app = createApp({
+  const weft = createWeft({
     store,
     assets: await loadAssets(),
     encoders: nodeEncoders,
@@ -98,10 +99,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
   const hostname = options.host ?? '127.0.0.1';
   // getRequestListener rather than serve(): serve() does not pass errorHandler on.
-  const server = createServer(
-    { maxHeaderSize: MAX_HEAD_BYTES },
-    getRequestListener(app.fetch, { hostname, errorHandler: adapterError }),
-  );
+  const answers = answerCache(weft);
+  const listener = getRequestListener(answers.wrap(weft.app.fetch), { hostname, errorHandler: adapterError });
+  const server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, (req, res) => {
+    if (!answers.serve(req, res)) listener(req, res);
+  });
   server.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
     server.once('error', reject);

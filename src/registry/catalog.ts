@@ -53,6 +53,11 @@ export interface ModuleSummary {
 export interface Catalog {
   /** A module's record, or null when the store has none. */
   module(name: string): Promise<ModuleEntry | null>;
+  /**
+   * The module's record if it is cached and fresh right now (the same rule `module` answers by),
+   * without waiting: the same object `module` answers, so a caller can tell whether it changed.
+   */
+  peek(name: string): ModuleEntry | undefined;
   /** A blob's record (its size and precompressed copies), or null when no publish recorded it. */
   blob(blob: string): Promise<BlobMeta | null>;
   /** A bundle's record, or null when no publish recorded it. */
@@ -82,6 +87,8 @@ interface Slot {
   size: number;
   /** The change token known when it was read. */
   token: string;
+  /** What `value` resolved to, once it has. */
+  loaded?: Loaded;
 }
 type Loaded = { parsed: object; generation: string; size: number } | null;
 
@@ -150,6 +157,7 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     remember(key, slot);
     value.then(
       (loaded) => {
+        slot.loaded = loaded;
         if (slots.get(key) === slot) resize(slot, loaded?.size ?? 0);
       },
       // A failed load is not cached: the next request tries again.
@@ -191,7 +199,7 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
         const next = await read(key, parse, await current.value);
         // Only if nothing replaced the slot meanwhile (an invalidate, a newer load).
         if (slots.get(key) === current) {
-          const slot: Slot = { at: Date.now(), value: Promise.resolve(next), size: 0, token };
+          const slot: Slot = { at: Date.now(), value: Promise.resolve(next), size: 0, token, loaded: next };
           remember(key, slot);
           resize(slot, next?.size ?? 0);
         }
@@ -212,9 +220,13 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     // A ttl of 0 never serves a cached record: every request reads the store.
     if (!slot || ttlMs <= 0) return ((await loadNow(key, parse))?.parsed ?? null) as T | null;
     remember(key, slot);
-    const age = Date.now() - slot.at;
-    if (age >= ttlMs && (slot.token !== knownToken() || age >= MAX_AGE_MS)) refresh(key, slot, parse);
+    if (!fresh(slot)) refresh(key, slot, parse);
     return ((await slot.value)?.parsed ?? null) as T | null;
+  };
+
+  const fresh = (slot: Slot): boolean => {
+    const age = Date.now() - slot.at;
+    return age < ttlMs || (slot.token === knownToken() && age < MAX_AGE_MS);
   };
 
   const list = async (): Promise<ModuleSummary[]> => {
@@ -236,6 +248,10 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
       NAME.test(name) ? record(moduleKey(name), (bytes) => parseModule(bytes, name)) : null,
     blob: async (blob) =>
       BLOB.test(blob) ? record(blobMetaKey(blob), (bytes) => parseBlobMeta(bytes, blob)) : null,
+    peek(name) {
+      const slot = ttlMs > 0 && NAME.test(name) ? slots.get(moduleKey(name)) : undefined;
+      return slot?.loaded && fresh(slot) ? (slot.loaded.parsed as ModuleEntry) : undefined;
+    },
     bundle: async (id) =>
       BUNDLE_ID.test(id) ? record(bundleKey(id), (bytes) => parseBundle(bytes, id)) : null,
     modules() {

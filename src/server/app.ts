@@ -89,6 +89,11 @@ const EXPOSED = 'Wasm-Variant,Weft-Profile-Source,Content-Digest,ETag,Link,Conte
  * site.route('/wasm', app); // mounted on a Hono site, or served alone: export default app
  */
 export function createApp(options: AppOptions = {}): Hono {
+  return createWeft(options).app;
+}
+
+/** The app with the catalog and statistics behind it, for an entry that answers some requests itself (the Node entry's answer cache). */
+export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog' | 'stats'> & { app: Hono } {
   const store = withTimeout(options.store ?? memoryStore(), options.storeTimeoutMs ?? 5000);
   const ctx: AppContext = {
     store,
@@ -148,5 +153,5 @@ export function createApp(options: AppOptions = {}): Hono {
     throw new ApiError(404, 'no such route');
   });
   app.onError(onError);
-  return app;
+  return { app, catalog: ctx.catalog, stats: ctx.stats };
 }

@@ -1,0 +1,96 @@
+/**
+ * The Node entry's answer cache for `/resolve`: what Workers get from `caches.default`, kept in the
+ * process. An answer negotiated from a profile in the query depends only on the URL, the Host (its
+ * absolute URLs) and the module's record, so once the app has made it, the same request is answered
+ * with the same bytes straight from `node:http`, without the app, for as long as the catalog still
+ * holds that very record (a publish, or a record reloaded, makes the next request go to the app).
+ * Hits are counted in the statistics like any answer. Only plain requests qualify: GET, a canonical
+ * URL, no `Wasm-Caps`, no conditional or range header.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Capability } from '../profile/caps.js';
+import type { Catalog } from '../registry/catalog.js';
+import type { ModuleEntry } from '../registry/manifest.js';
+import type { Stats } from '../server/stats.js';
+
+/** A `/resolve` URL as a client writes it without anything to normalise: plain name, plain query. */
+const RESOLVE = /^\/v1\/modules\/([a-z0-9][a-z0-9._-]{0,63})\/resolve\?[A-Za-z0-9=,&%._+-]*$/;
+const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:.]+\](?::\d{1,5})?$/;
+/** Most answers kept (oldest out first). */
+const MAX_ANSWERS = 4096;
+
+interface Answer {
+  record: ModuleEntry;
+  module: string;
+  variant: string;
+  caps: Capability[];
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
+
+export interface AnswerCache {
+  /** Answers `req` from the cache when it can (true); false leaves it to the app. */
+  serve(req: IncomingMessage, res: ServerResponse): boolean;
+  /** The app's fetch, keeping each answer it can serve again. */
+  wrap(fetch: Fetch): Fetch;
+}
+
+const plain = (headers: { has(name: string): boolean } | IncomingMessage['headers']): boolean =>
+  'has' in headers && typeof headers.has === 'function'
+    ? !headers.has('wasm-caps') && !headers.has('if-none-match') && !headers.has('range')
+    : !(headers as IncomingMessage['headers'])['wasm-caps'] &&
+      !(headers as IncomingMessage['headers'])['if-none-match'] &&
+      !(headers as IncomingMessage['headers']).range;
+
+export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCache {
+  const answers = new Map<string, Answer>();
+  return {
+    serve(req, res) {
+      if (req.method !== 'GET' || !req.url || !req.headers.host) return false;
+      const answer = answers.get(`${req.headers.host}${req.url}`);
+      if (!answer || !plain(req.headers) || weft.catalog.peek(answer.module) !== answer.record) return false;
+      weft.stats.record(answer.caps, answer.module, answer.variant);
+      res.writeHead(200, answer.headers);
+      res.end(answer.body);
+      return true;
+    },
+    wrap(fetch) {
+      return async (request, env) => {
+        const url = new URL(request.url);
+        const name = RESOLVE.exec(url.pathname + url.search)?.[1];
+        const keep =
+          request.method === 'GET' && name !== undefined && HOST.test(url.host) && plain(request.headers);
+        const before = keep ? weft.catalog.peek(name) : undefined;
+        const response = await fetch(request, env);
+        // The answer was made from `before` only if the catalog holds it still (a reload replaces the object).
+        if (
+          !before ||
+          response.status !== 200 ||
+          response.headers.get('Weft-Profile-Source') !== 'query' ||
+          weft.catalog.peek(name!) !== before
+        )
+          return response;
+        const body = new Uint8Array(await response.clone().arrayBuffer());
+        const { variant, profile } = JSON.parse(new TextDecoder().decode(body)) as {
+          variant: string;
+          profile: { caps: Capability[] };
+        };
+        const headers = Object.fromEntries(response.headers);
+        headers['content-length'] = String(body.length);
+        headers['weft-cache'] = 'hit';
+        if (answers.size >= MAX_ANSWERS) answers.delete(answers.keys().next().value!);
+        answers.set(`${url.host}${url.pathname}${url.search}`, {
+          record: before,
+          module: name!,
+          variant,
+          caps: profile.caps,
+          headers,
+          body,
+        });
+        return response;
+      };
+    },
+  };
+}
