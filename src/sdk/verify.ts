@@ -86,15 +86,17 @@ async function hashAsItStreams(
 }
 
 /**
- * The SRI of a body, and its bytes when `keep`. Measured (bench/load-sizes.ts, 1 to 30 MB builds,
- * this 2-core machine): where node:crypto exists, an incremental SHA-256 over the chunks as they
- * arrive (native, about 1.7 GB/s) ends with the download, so verification adds nothing after the
- * last byte. Browsers have no incremental digest: the body is collected and given whole to
- * `crypto.subtle.digest` (about 40 ms for 30 MB in Chromium, off the main thread). An incremental
- * SHA-256 in JS (@noble/hashes 2.4, sha256) was measured against it and lost everywhere: about
- * 140 MB/s against 600 MB/s for collect + digest in Node, on the thread that also feeds the
- * streaming compiler, so time to instance grew by 130 to 200 ms at 10 MB in both Chromium and
- * Node; and it would add 2.6 KB gzip to a 5 KB SDK.
+ * The SRI of a body, and its bytes when `keep`. Chosen by measurement (10 and 30 MB builds of
+ * bench/load-sizes.ts served by weft, a fresh Node process or browser context per sample, this
+ * 2-core shared machine):
+ * - Where node:crypto exists, an incremental SHA-256 over the chunks as they arrive: native (about
+ *   1.7 GB/s), done when the download is, so nothing is left to hash after the last byte.
+ * - Browsers have no incremental digest: the body is collected and given whole to
+ *   `crypto.subtle.digest`, about 40 to 100 ms after the last byte at 30 MB in Chromium.
+ * - An incremental SHA-256 in JS (@noble/hashes 2.4 `sha256`) lost to collect + digest in both:
+ *   about 140 MB/s against 600 MB/s in Node (1.7 GB/s for node:crypto), and it runs on the thread
+ *   that feeds the streaming compiler, so the time to instance at 10 MB grew by 75 to 135 ms in
+ *   Chromium and in Node. It would also add 2.6 KB gzip to a 5 KB SDK.
  */
 async function hashBody(
   res: Response,
@@ -119,9 +121,10 @@ export class IntegrityError extends Error {
 
 /**
  * Turns a fetched response into a compiled module whose bytes match `integrity`. Where the server
- * says `application/wasm`, the response is compiled as it streams while a clone of it is hashed
- * (in Chromium the clone is split natively, so neither copy passes through JS to the compiler); the
- * module is returned only once the hash matches. Otherwise the bytes are hashed, then compiled.
+ * says `application/wasm`, the response itself is compiled as it streams while a clone of it is
+ * hashed (in Chromium this measured faster than compiling a JS `tee()` branch: 0.80 s against
+ * 0.96 s at 30 MB); the module is returned only once the hash matches. Otherwise the bytes are
+ * hashed, then compiled.
  */
 export async function compileVerified(
   res: Response,
