@@ -133,8 +133,8 @@ export async function compileVerified(
   report?: (p: Progress) => void,
 ): Promise<WebAssembly.Module> {
   const length = Number(res.headers.get('Content-Length'));
-  const total =
-    Number.isFinite(length) && length > 0 && !res.headers.get('Content-Encoding') ? length : undefined;
+  // NaN (no header) is not > 0; an encoded body's length is not that of the bytes.
+  const total = length > 0 && !res.headers.get('Content-Encoding') ? length : undefined;
   const onChunk = report && ((loaded: number) => report({ variant, loaded, total }));
   const streaming =
     (res.headers.get('Content-Type') ?? '').split(';')[0]?.trim() === 'application/wasm' &&
