@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CHROMIUM, chromiumPath } from '../test/harness/browser.js';
 import { e2eBench } from './e2e.js';
 import { emscriptenBench } from './emscripten.js';
+import { loadSizesBench } from './load-sizes.js';
 import { probeBench } from './probe.js';
 import { scaleBench } from './scale.js';
 import { serverBench } from './server.js';
@@ -34,6 +35,7 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
     limitS: 180,
     run: emscriptenBench,
   },
+  { name: 'load', title: '8. load() at real sizes', limitS: 240, run: loadSizesBench },
 ];
 
 function bounded<T>(seconds: number, work: Promise<T>): Promise<T> {

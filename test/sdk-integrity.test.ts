@@ -1,9 +1,29 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  body,
+  code,
+  datas,
+  exports,
+  func,
+  functions,
+  limits,
+  memories,
+  op,
+  t,
+  types,
+  u32,
+  wasm,
+} from '../src/inspect/wasm-builder.js';
 import { type RunningServer, startServer } from '../src/node/serve.js';
-import { LoadError, load } from '../src/sdk/index.js';
+import { publish } from '../src/registry/publish.js';
+import { fsStore } from '../src/registry/stores/fs.js';
+import { LoadError, load, type Progress } from '../src/sdk/index.js';
+import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
+import { startPageServer } from './harness/pages.js';
+import { describeWith } from './harness/require.js';
 
 const NODE_PROFILE = {
   host: 'node' as const,
@@ -67,5 +87,162 @@ describe('the SDK refuses altered bytes and never instantiates them', () => {
     const result = await load('demo', { server: server.url, profile: NODE_PROFILE, instantiate: false });
     expect(result.variant.name).toBe('wasi-threads');
     expect(result.failed.map((f) => f.variant)).toContain('sab');
+  });
+});
+
+const MiB = 1024 * 1024;
+const SIZE = 4 * MiB;
+
+/**
+ * A valid 4 MiB module, nearly all one data segment: flipping a bit anywhere in its last MiB
+ * leaves it valid, so only the hash can tell. Its export `check()` returns 4.
+ */
+function dataModule(): Uint8Array {
+  const length = SIZE - 64;
+  const data: number[] = new Array(length);
+  let x = 0x2545f491;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    data[i] = x & 0xff;
+  }
+  return wasm(
+    types(func([], [[t.i32]])),
+    functions(0),
+    memories(limits(0x00, Math.ceil(length / 65536))),
+    exports(['check', 'func', 0]),
+    code(body([], op.i32Const(4))),
+    // One active segment at offset 0 of memory 0: flags 0, `i32.const 0 end`, the bytes.
+    datas([0x00, ...op.i32Const(0), ...op.end, ...u32(length), ...data]),
+  );
+}
+
+// Where the bytes are altered: the last byte, the first of the last MiB, and one between.
+const OFFSETS = [1, MiB, 333_333];
+
+describe('a multi-MB build altered only in its last MiB', () => {
+  let server: RunningServer;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    bytes = dataModule();
+    const store = fsStore({ dir: mkdtempSync(join(tmpdir(), 'weft-sdk-large-')) });
+    await publish(store, { module: 'large', variant: 'single', bytes, version: '1.0.0' });
+    server = await startServer({ store, port: 0 });
+  });
+  afterAll(() => server.close());
+
+  /** A fetch that flips one bit `back` bytes from the end of the wasm, and may relabel its type. */
+  const altering =
+    (back: number | undefined, type?: string): typeof fetch =>
+    async (input, init) => {
+      const res = await fetch(input, init);
+      if (!(res.headers.get('content-type') ?? '').startsWith('application/wasm')) return res;
+      const got = new Uint8Array(await res.arrayBuffer());
+      if (back !== undefined) got[got.length - back] = got[got.length - back]! ^ 0x01;
+      const headers = new Headers(res.headers);
+      if (type) headers.set('content-type', type);
+      return new Response(got, { status: res.status, headers });
+    };
+
+  it('the alterations leave a valid module (only the hash can refuse it)', () => {
+    for (const back of OFFSETS) {
+      const copy = bytes.slice();
+      copy[copy.length - back] = copy[copy.length - back]! ^ 0x01;
+      expect(WebAssembly.validate(copy)).toBe(true);
+    }
+  });
+
+  for (const type of ['application/wasm', 'application/octet-stream']) {
+    const path = type === 'application/wasm' ? 'compiled as it streams' : 'hashed, then compiled';
+    it(`on Node, ${path}: loads the intact build and reports progress to the last byte`, async () => {
+      const seen: Progress[] = [];
+      const result = await load('large', {
+        server: server.url,
+        profile: { host: 'node', caps: [] },
+        fetch: altering(undefined, type),
+        onProgress: (p) => seen.push(p),
+      });
+      expect((result.instance!.exports.check as () => number)()).toBe(4);
+      expect(seen.at(-1)).toMatchObject({ variant: 'single', loaded: bytes.length });
+    });
+
+    it(`on Node, ${path}: refuses the build altered ${OFFSETS.join(', ')} bytes from its end, never instantiating it`, async () => {
+      for (const back of OFFSETS) {
+        let instantiated = false;
+        const attempt = load('large', {
+          server: server.url,
+          profile: { host: 'node', caps: [] },
+          fetch: altering(back, type),
+          imports: () => {
+            instantiated = true;
+            return {};
+          },
+        });
+        await expect(attempt, `altered ${back} bytes from the end`).rejects.toThrow(
+          /cannot load large.*integrity mismatch/,
+        );
+        expect(instantiated).toBe(false);
+      }
+    });
+  }
+
+  describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
+    // Runs in the page: load() with a fetch that alters the wasm (or not); says what happened.
+    async function inPage(a: { server: string; back: number | undefined; type: string }) {
+      type Load = (n: string, o: object) => Promise<{ instance: WebAssembly.Instance }>;
+      const { load } = (window as unknown as { sdk: { load: Load } }).sdk;
+      const altering = async (input: RequestInfo, init?: RequestInit) => {
+        const res = await fetch(input, init);
+        if (!(res.headers.get('content-type') ?? '').startsWith('application/wasm')) return res;
+        const got = new Uint8Array(await res.arrayBuffer());
+        if (a.back !== undefined) got[got.length - a.back] = got[got.length - a.back]! ^ 0x01;
+        const headers = new Headers(res.headers);
+        headers.set('content-type', a.type);
+        return new Response(got, { status: res.status, headers });
+      };
+      let instantiated = false;
+      try {
+        const result = await load('large', {
+          server: a.server,
+          profile: { host: 'browser', caps: [] },
+          fetch: altering,
+          imports: () => {
+            instantiated = true;
+            return {};
+          },
+        });
+        return { instantiated, check: (result.instance.exports.check as () => number)(), error: '' };
+      } catch (err) {
+        return { instantiated, check: -1, error: String(err) };
+      }
+    }
+
+    it('in an isolated page, compiled as it streams or hashed first: loads the intact build and refuses each alteration of its last MiB, never instantiating it', async () => {
+      const pages = await startPageServer({
+        '/p.html': { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>p</title>' },
+      });
+      const browser = await launchChromium();
+      try {
+        const tab = await browser.newPage();
+        await tab.goto(`${pages.origin}/isolated/p.html`);
+        // A string, so the test runner does not rewrite the page's dynamic import.
+        await tab.evaluate(`import('${server.url}/v1/sdk.js').then((m) => { window.sdk = m; })`);
+        for (const type of ['application/wasm', 'application/octet-stream']) {
+          const intact = await tab.evaluate(inPage, { server: server.url, back: undefined, type });
+          expect(intact, type).toEqual({ instantiated: true, check: 4, error: '' });
+          for (const back of OFFSETS) {
+            const got = await tab.evaluate(inPage, { server: server.url, back, type });
+            expect(got.error, `${type}, altered ${back} bytes from the end`).toMatch(
+              /cannot load large.*integrity mismatch/,
+            );
+            expect(got.instantiated).toBe(false);
+          }
+        }
+      } finally {
+        await browser.close();
+        await pages.close();
+      }
+    });
   });
 });

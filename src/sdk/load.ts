@@ -71,7 +71,7 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
   if (!server) throw new LoadError(name, undefined, 'no server given and no page origin to default to');
   const doFetch = options.fetch ?? fetch;
   const profile = options.profile ?? (await probe());
-  const report = options.onProgress ?? (() => {});
+  const report = options.onProgress;
   const failed: LoadResult['failed'] = [];
   const base = `${server.replace(/\/$/, '')}/v1/modules/${encodeURIComponent(name)}`;
 
@@ -95,7 +95,7 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
     const integrity = sriFromContentDigest(res.headers.get('Content-Digest'));
     if (res.ok && variantName && integrity) {
       try {
-        const module = await compileVerified(res, integrity, report, variantName);
+        const module = await compileVerified(res, integrity, variantName, report);
         manifest = await entry;
         const variant = manifest.variants.find((v) => v.name === variantName);
         // The record must describe these very bytes: a republish between the two answers (or a
@@ -134,11 +134,11 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
   for (const variant of candidates) {
     try {
       // No `integrity` on the fetch: the browser would hold the body until it is whole, so that
-      // compilation could not overlap the download. compileVerified hashes the same bytes as they
-      // stream and returns nothing before the hash matches (the guarantee is unchanged).
+      // compilation could not overlap the download. compileVerified compiles as the body streams,
+      // hashes the same bytes beside it, and returns nothing before the hash matches.
       const res = await doFetch(variant.url);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const module = await compileVerified(res, variant.integrity, report, variant.name);
+      const module = await compileVerified(res, variant.integrity, variant.name, report);
       return finish(name, { module, variant, profile, rejected, failed }, options, server);
     } catch (err) {
       failed.push({ variant: variant.name, reason: err instanceof Error ? err.message : String(err) });
