@@ -4,20 +4,22 @@
  * probed under the same conditions, all checked on every read:
  *
  * - the key: cross-origin isolated or not (isolated and plain pages never share an entry);
- * - the checksum, over whether this page may compile wasm at all (a CSP without
- *   `wasm-unsafe-eval` forbids it, and the probe then finds less), the probe version (vocabulary, every probe module, the probe revision: see
+ * - the checksum, over the probe version (vocabulary, every probe module, the probe revision: see
  *   probes/render.ts), the User-Agent (the engine and its version), the `WebAssembly` namespace's
  *   own members (an origin trial or a flag that adds JS API, an installed polyfill), the host
  *   (never stored: this realm's) and the capabilities themselves;
  * - the shape: every capability a known name (the checksum then guarantees the list is exactly the
  *   one written: sorted, no duplicates).
  *
- * A corrupt, foreign, edited or stale entry fails one of these and is probed over. The checksum is
+ * A corrupt, foreign, edited or stale entry fails one of these and is probed over. A page whose CSP
+ * forbids compiling wasm (no `wasm-unsafe-eval`) finds less than its engine can do, so it writes
+ * nothing (checked when writing, which a repeat visit does not pay for); reading an entry written
+ * elsewhere changes nothing there, since no variant can compile on such a page anyway. The checksum is
  * no signature: script on the same origin can forge one, as it can replace `probe` itself.
  */
 import { type Capability, type Host, isCapability, type Profile } from '../profile/caps.js';
 import { PROBE_VERSION } from './probe-bytes.js';
-import { check, compile } from './util.js';
+import { compile } from './util.js';
 
 /** The part of the Web Storage API the cache uses. */
 interface Storage {
@@ -41,7 +43,6 @@ export function profileCache(host: Host): [Profile | undefined, (profile: Profil
     const key = `weft.profile.${g.crossOriginIsolated ? 'isolated' : 'plain'}`;
     const context = [
       key,
-      check(() => compile('')),
       PROBE_VERSION,
       g.navigator.userAgent,
       Object.getOwnPropertyNames(WebAssembly),
@@ -55,19 +56,26 @@ export function profileCache(host: Host): [Profile | undefined, (profile: Profil
     };
     let hit: Profile | undefined;
     try {
-      const entry = JSON.parse(storage.getItem(key)!) as { caps: Capability[]; sum: unknown };
-      // Missing (JSON.parse(null) is null), not JSON, caps not a list: all throw, and the probe runs.
-      if (entry.caps.every(isCapability) && entry.sum === sum(entry.caps)) hit = { host, caps: entry.caps };
-    } catch {}
+      // No throw on the common misses (none stored: JSON.parse(null) is null; caps not a list): a
+      // TypeError would cost milliseconds in V8, which reparses the code to word its message.
+      const entry = JSON.parse(storage.getItem(key)!) as { caps?: Capability[]; sum?: unknown } | null;
+      const caps = entry?.caps;
+      if (Array.isArray(caps) && caps.every(isCapability) && entry!.sum === sum(caps)) hit = { host, caps };
+    } catch {
+      // Not JSON: probe.
+    }
     return [
       hit,
-      ({ caps }) => {
-        try {
-          storage.setItem(key, JSON.stringify({ caps, sum: sum(caps) }));
-        } catch {
-          // Quota or access errors only lose the next visit's shortcut.
-        }
-      },
+      // In a later task: the answer is not kept waiting for the write (a few tenths of a millisecond).
+      ({ caps }) =>
+        setTimeout(() => {
+          try {
+            // A page whose CSP forbids compiling wasm finds less than its engine can do: keep nothing.
+            if (compile('')) storage.setItem(key, JSON.stringify({ caps, sum: sum(caps) }));
+          } catch {
+            // Quota or access errors only lose the next visit's shortcut.
+          }
+        }),
     ];
   } catch {
     return undefined;

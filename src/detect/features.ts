@@ -17,7 +17,7 @@ export const FEATURE_MEMBERS = {
 
 /** Adds the answers of the detectors PROBE_BYTES does not cover to `found`. */
 export function detectFeatures(found: Record<string, boolean>): void {
-  for (const [cap, [bytes]] of Object.entries(COMPILED_BYTES)) found[cap] = check(() => compile(bytes));
+  for (const [cap, bytes] of Object.entries(COMPILED_BYTES)) found[cap] = check(() => compile(bytes));
   found.bigint = check(() => (instantiate(BIGINT_BYTES).exports.b as (n: bigint) => bigint)(0n) === 0n);
   found['js-string-builtins'] = check(() => instantiate(STRING_BUILTINS_BYTES, { builtins: ['js-string'] }));
   for (const [cap, member] of Object.entries(FEATURE_MEMBERS)) found[cap] = member in WebAssembly;

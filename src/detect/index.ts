@@ -7,8 +7,9 @@ import { type Capability, type Host, normalizeCaps, type Profile } from '../prof
 import { profileCache } from './cache.js';
 import { detectFeatures } from './features.js';
 import { detectHost } from './host.js';
+import { nativeSharedGlobal, nativeThreadLocal } from './native-api.js';
 import { PROBE_BYTES } from './probe-bytes.js';
-import { setJsApi, setThreadLocal, setThreads } from './shared-everything.js';
+import { setThreads } from './shared-everything.js';
 import { hasThreads, hasWorkers } from './threads.js';
 import { check, validates } from './util.js';
 
@@ -40,8 +41,10 @@ function shallow(host: Host): Record<string, boolean> {
   found.threads = check(() => hasThreads(host));
   found.workers = check(() => hasWorkers(host));
   found['set-threads'] = check(setThreads);
-  found['set-js-api'] = check(setJsApi);
-  found['set-thread-local'] = check(setThreadLocal);
+  // The shared-everything JS API is real only if a shared Global says so; native thread-local
+  // globals show only through theirs (native-api.ts, shared with the polyfill).
+  found['set-js-api'] = check(() => nativeSharedGlobal());
+  found['set-thread-local'] = check(() => nativeThreadLocal());
   detectFeatures(found);
   return found;
 }

@@ -36,9 +36,9 @@ export const PROBE_BYTES = {
 /** wasm-feature-detect's modules that it compiles (`new WebAssembly.Module`): so does the probe. */
 // biome-ignore format: generated, one module per line
 export const COMPILED_BYTES = {
-  exnref: ['010401600000030201000a10010e0002691f40010300000b000b1a0b'],
-  'multi-memory': ['05050200000000'],
-  'typed-funcref': ['01100360017f017f60016400017f6000017f030403010002090501030001010a1c030b00410a412a200014006a0b0700200041016a0b0600d20110000b'],
+  exnref: '010401600000030201000a10010e0002691f40010300000b000b1a0b',
+  'multi-memory': '05050200000000',
+  'typed-funcref': '01100360017f017f60016400017f6000017f030403010002090501030001010a1c030b00410a412a200014006a0b0700200041016a0b0600d20110000b',
 } as const;
 
 /** Exports `b: (i64) -> i64`, instantiated and called with a BigInt. */

@@ -2,7 +2,6 @@
  * Shared-everything threads, part by part (threading-models.md section 3). Each part is its own
  * probe module with its negative control where one exists; nothing is inferred from another part.
  */
-import { nativeSharedGlobal, nativeThreadLocal } from './native-api.js';
 import { PROBE_BYTES } from './probe-bytes.js';
 import { canPost, instantiate, validates } from './util.js';
 
@@ -12,9 +11,3 @@ export function setThreads(): boolean {
   const instance = instantiate(PROBE_BYTES['set-threads'][0]);
   return canPost((instance.exports.n as () => unknown)());
 }
-
-/** The proposal's JS API is real only if a shared Global says so (native-api.ts, shared with the polyfill). */
-export const setJsApi = (): boolean => nativeSharedGlobal();
-
-/** Native thread-local globals: only their JS API can show them (native-api.ts). */
-export const setThreadLocal = (): boolean => nativeThreadLocal();
