@@ -177,6 +177,8 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
       const validations = await page.evaluate(
         () => (window as unknown as { validations: number }).validations,
       );
+      // The probe writes its entry in a task after answering: let it run before the page goes.
+      await page.evaluate(() => new Promise((done) => setTimeout(done, 10)));
       await page.close();
       return { profile, validations };
     }
