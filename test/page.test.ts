@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
@@ -88,6 +88,34 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
       /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/,
     );
     expect(seen.rejected.join(' ')).toMatch(/sab needs threads/);
+  });
+
+  it('says the second visit of the same browser read its profile from the cache, and probes again on request', async () => {
+    const context = await browser.newContext();
+    const open = async () => {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+      return page;
+    };
+    const read = (page: Page) =>
+      page.evaluate(() => ({
+        source: document.getElementById('source')!.textContent!,
+        model: document.getElementById('model')!.textContent!,
+        caps: document.getElementById('caps')!.textContent!,
+      }));
+    const first = await open();
+    const probed = await read(first);
+    await first.close();
+    expect(probed.source).toBe('probed now');
+    const second = await open();
+    const cached = await read(second);
+    expect(cached.source).toMatch(/^from this browser's cache/);
+    expect({ ...cached, source: '' }).toEqual({ ...probed, source: '' });
+    await second.click('#again');
+    await second.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    expect(await read(second)).toEqual(probed);
+    await context.close();
   });
 
   it('runs the deep probe from /v1/probe.js, whose worker checks load as a separate chunk', async () => {

@@ -1,28 +1,24 @@
-import * as wfd from 'wasm-feature-detect';
-import type { Capability } from '../profile/caps.js';
+/**
+ * wasm-feature-detect's detectors under the contract's names (its own `threads` is superseded by
+ * ours), from the re-encoded modules of probe-bytes.ts: the same modules, checked the same way
+ * (those it validates are in PROBE_BYTES with weft's own), except that the two it instantiates
+ * asynchronously are instantiated synchronously here (tiny modules, allowed on every main thread,
+ * and no task hop). A detector that throws means absent.
+ */
+import { BIGINT_BYTES, COMPILED_BYTES, STRING_BUILTINS_BYTES } from './probe-bytes.js';
+import { check, compile, instantiate } from './util.js';
 
-/** wasm-feature-detect's detectors under the contract's names (its own `threads` is superseded by ours). */
-export const FEATURE_DETECTORS = {
-  simd: wfd.simd,
-  'relaxed-simd': wfd.relaxedSimd,
-  'bulk-memory': wfd.bulkMemory,
-  exceptions: wfd.exceptions,
-  exnref: wfd.exceptionsFinal,
-  gc: wfd.gc,
-  'tail-call': wfd.tailCall,
-  memory64: wfd.memory64,
-  'multi-memory': wfd.multiMemory,
-  'reference-types': wfd.referenceTypes,
-  'extended-const': wfd.extendedConst,
-  'multi-value': wfd.multiValue,
-  'mutable-globals': wfd.mutableGlobals,
-  'sign-ext': wfd.signExtensions,
-  'sat-float-to-int': wfd.saturatedFloatToInt,
-  bigint: wfd.bigInt,
-  jspi: wfd.jspi,
-  'js-string-builtins': wfd.jsStringBuiltins,
-  'typed-funcref': wfd.typedFunctionReferences,
-  'wide-arithmetic': wfd.wideArithmetic,
-  'streaming-compilation': wfd.streamingCompilation,
-  'type-reflection': wfd.typeReflection,
-} satisfies Partial<Record<Capability, () => Promise<boolean>>>;
+/** wasm-feature-detect's detectors that need no module: a member of the `WebAssembly` namespace. */
+export const FEATURE_MEMBERS = {
+  jspi: 'Suspending',
+  'streaming-compilation': 'compileStreaming',
+  'type-reflection': 'Function',
+} as const;
+
+/** Adds the answers of the detectors PROBE_BYTES does not cover to `found`. */
+export function detectFeatures(found: Record<string, boolean>): void {
+  for (const [cap, bytes] of Object.entries(COMPILED_BYTES)) found[cap] = check(() => compile(bytes));
+  found.bigint = check(() => (instantiate(BIGINT_BYTES).exports.b as (n: bigint) => bigint)(0n) === 0n);
+  found['js-string-builtins'] = check(() => instantiate(STRING_BUILTINS_BYTES, { builtins: ['js-string'] }));
+  for (const [cap, member] of Object.entries(FEATURE_MEMBERS)) found[cap] = member in WebAssembly;
+}

@@ -1,72 +1,92 @@
 /**
  * weft's probe: what this engine can really run, in the contract's vocabulary. Never throws (a
- * detector that throws means absent) and is memoised per realm.
+ * detector that throws means absent), is memoised per realm, and on browser pages keeps its
+ * profile per origin across page loads (cache.ts), so a repeat visit does not probe again.
  */
-import { type Capability, normalizeCaps, type Profile } from '../profile/caps.js';
-import { FEATURE_DETECTORS } from './features.js';
+import { type Capability, type Host, normalizeCaps, type Profile } from '../profile/caps.js';
+import { profileCache } from './cache.js';
+import { detectFeatures } from './features.js';
 import { detectHost } from './host.js';
+import { nativeSharedGlobal, nativeThreadLocal } from './native-api.js';
 import { PROBE_BYTES } from './probe-bytes.js';
-import { setJsApi, setThreadLocal, setThreads } from './shared-everything.js';
-import { hasSharedMemory, hasThreads, hasWorkers } from './threads.js';
-import { safely, validates } from './util.js';
+import { setThreads } from './shared-everything.js';
+import { hasThreads, hasWorkers } from './threads.js';
+import { check, validates } from './util.js';
 
 export type { Capability, Host, Profile } from '../profile/caps.js';
 export { CAPABILITIES, threadModel } from '../profile/caps.js';
 
 export interface ProbeOptions {
-  /** Also start workers: a shared-memory round trip (`Atomics.notify`) and `nested-workers`. */
+  /**
+   * Also start workers: a shared-memory round trip (`Atomics.notify`) and `nested-workers`. Deep
+   * answers are never cached across page loads: they hold for the page that started the workers
+   * (its CSP may forbid workers where another page of the origin allows them), and whoever asks
+   * for them asks for proof made now.
+   */
   deep?: boolean;
+  /** Probe now, ignoring this realm's memo and the per-origin cache, and keep the new answer in both. */
+  fresh?: boolean;
 }
 
-// Every generated probe that answers by validation alone; shared-memory and set-threads need more.
-const VALIDATED = (Object.keys(PROBE_BYTES) as (keyof typeof PROBE_BYTES)[]).filter(
-  (cap) => cap !== 'shared-memory' && cap !== 'set-threads',
-);
+/** A profile; `cached: true` when it was read from the per-origin cache instead of probed now. */
+export interface ProbedProfile extends Profile {
+  cached?: true;
+}
 
-async function run(options: ProbeOptions): Promise<Profile> {
+/** The shallow checks: all synchronous (tiny modules only), so they cost no task hops. */
+function shallow(host: Host): Record<string, boolean> {
+  const found: Record<string, boolean> = {};
+  // Every module that answers by validation; set-threads is then proved by conveyance instead.
+  for (const cap in PROBE_BYTES) found[cap] = check(() => validates(cap as keyof typeof PROBE_BYTES));
+  found.threads = check(() => hasThreads(host));
+  found.workers = check(() => hasWorkers(host));
+  found['set-threads'] = check(setThreads);
+  // The shared-everything JS API is real only if a shared Global says so; native thread-local
+  // globals show only through theirs (native-api.ts, shared with the polyfill).
+  found['set-js-api'] = check(() => nativeSharedGlobal());
+  found['set-thread-local'] = check(() => nativeThreadLocal());
+  detectFeatures(found);
+  return found;
+}
+
+async function run(deep: boolean, fresh: boolean): Promise<ProbedProfile> {
   const host = detectHost();
-  const found: Record<string, boolean> = {
-    'shared-memory': await safely(hasSharedMemory),
-    threads: await safely(() => hasThreads(host)),
-    workers: await safely(() => hasWorkers(host)),
-    'set-threads': await safely(setThreads),
-    'set-js-api': await safely(setJsApi),
-    'set-thread-local': await safely(setThreadLocal),
-  };
-  for (const cap of VALIDATED) found[cap] = await safely(() => validates(cap));
-  const features = Object.entries(FEATURE_DETECTORS);
-  const answers = await Promise.all(features.map(([, detect]) => safely(detect)));
-  features.forEach(([cap], i) => {
-    found[cap] = answers[i]!;
-  });
-  if (options.deep) {
+  const cache = !deep && host === 'browser' ? profileCache(host) : undefined;
+  if (cache?.[0] && !fresh) return { ...cache[0], cached: true };
+  const found = shallow(host);
+  if (deep) {
     // A deep module that cannot load proves nothing more: the shallow answers stand.
-    const deep = await import('./deep.js').catch(() => undefined);
-    if (deep && found.threads) found.threads = await safely(() => deep.roundTrip(host));
-    found['nested-workers'] =
-      !!deep && found.workers === true && (await safely(() => deep.nestedWorkers(host)));
+    const mod = await import('./deep.js').catch(() => undefined);
+    if (mod && found.threads) found.threads = await mod.roundTrip(host).catch(() => false);
+    found['nested-workers'] = !!mod && found.workers! && (await mod.nestedWorkers(host).catch(() => false));
   }
   // wasi-threads on a JS host: weft's SDK brings the thread-spawn shim, which needs threads and workers.
-  found['wasi-threads'] = found.threads === true && found.workers === true;
-  const caps = Object.keys(found).filter((cap) => found[cap]) as Capability[];
-  return { host, caps: normalizeCaps(caps) };
+  found['wasi-threads'] = found.threads! && found.workers!;
+  const profile = {
+    host,
+    caps: normalizeCaps(Object.keys(found).filter((cap) => found[cap]) as Capability[]),
+  };
+  cache?.[1](profile);
+  return profile;
 }
 
-const memo = new Map<boolean, Promise<Profile>>();
+const memo = new Map<boolean, Promise<ProbedProfile>>();
 
 /**
- * Probes this realm once (per `deep` setting) and returns the same answer afterwards.
+ * Probes this realm once (per `deep` setting) and returns the same answer afterwards. On a browser
+ * page a shallow probe's answer is kept per origin (localStorage) and reused by later page loads
+ * of the same engine while it still applies (`cached: true`); `fresh: true` probes again.
  *
  * @example
  * import { probe, threadModel } from 'weft/detect';
  * const { host, caps } = await probe();
  * threadModel(caps); // 'sab' on a cross-origin-isolated page, 'single' on one that is not
  */
-export function probe(options: ProbeOptions = {}): Promise<Profile> {
+export function probe(options: ProbeOptions = {}): Promise<ProbedProfile> {
   const deep = options.deep === true;
-  let result = memo.get(deep);
+  let result = options.fresh ? undefined : memo.get(deep);
   if (!result) {
-    result = run({ deep }).catch(() => ({ host: 'unknown' as const, caps: [] }));
+    result = run(deep, options.fresh === true).catch(() => ({ host: 'unknown' as const, caps: [] }));
     memo.set(deep, result);
   }
   return result;

@@ -28,6 +28,9 @@ export function nativeSharedGlobal(wasm: Namespace = WebAssembly as unknown as N
  */
 export function nativeThreadLocal(wasm: Namespace = WebAssembly as unknown as Namespace): boolean {
   const Fn = own(wasm.Function) as new (t: unknown, f: unknown, o: unknown) => object;
+  // Asked first, not left to the catch: V8 builds the "is not a constructor" message by reparsing
+  // the calling code, which costs milliseconds in a bundle (Chromium has no WebAssembly.Function).
+  if (!Fn) return false;
   try {
     const wrapper = new Fn({ parameters: [], results: [] }, () => {}, { 'thread-local': true });
     return typeof (wrapper as { initialize?: unknown }).initialize === 'function';

@@ -1,20 +1,34 @@
 import { PROBE_BYTES } from './probe-bytes.js';
 
-/** One detector's answer; a detector that throws or rejects means absent. */
-export async function safely(detector: () => boolean | Promise<boolean>): Promise<boolean> {
+/** One detector's answer: truthy means present; a detector that throws means absent. */
+export function check(detector: () => unknown): boolean {
   try {
-    return (await detector()) === true;
+    return !!detector();
   } catch {
     return false;
   }
 }
 
-const HEADER = '\0asm\x01\0\0\0';
-
-/** The bytes of a generated probe module (header restored). */
-export function probeModule(base64: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(HEADER + atob(base64), (c) => c.charCodeAt(0));
+/** The bytes of a generated probe module: its hex after the 8-byte header (restored here). */
+export function probeModule(hex: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(`0061736d01000000${hex}`.match(/../g)!, (h) => +`0x${h}`);
 }
+
+interface SyncWasm {
+  Module: new (bytes: BufferSource, options?: object) => WebAssembly.Module;
+  Instance: new (module: WebAssembly.Module, imports?: object) => WebAssembly.Instance;
+}
+
+/**
+ * Synchronous compile of a generated module: tiny modules only, allowed on browser main threads.
+ * workerd refuses it at run time (its types declare the constructors abstract): absent there.
+ */
+export const compile = (hex: string, options?: object): WebAssembly.Module =>
+  new (WebAssembly as unknown as SyncWasm).Module(probeModule(hex), options);
+
+/** Compiles and instantiates a generated module without imports. */
+export const instantiate = (hex: string, options?: object): WebAssembly.Instance =>
+  new (WebAssembly as unknown as SyncWasm).Instance(compile(hex, options), {});
 
 /** Present when the probe validates and its negative control, if it has one, does not. */
 export function validates(cap: keyof typeof PROBE_BYTES): boolean {

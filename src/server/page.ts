@@ -1,6 +1,7 @@
 /**
  * `GET /`: the diagnostics page. It probes the visiting browser with the server's own probe bundle
- * and shows, without any external asset: host, thread model, every capability present or absent
+ * and shows, without any external asset: host, thread model, whether the profile came from the
+ * probe's per-origin cache (with a button that probes again), every capability present or absent
  * (grouped), whether the page is cross-origin isolated and what to change when it is not, which
  * variant of each module this browser would get and why the others were rejected, a `curl` for the
  * same profile, and the server's statistics as a small chart.
@@ -28,11 +29,6 @@ const CAPABILITY_GROUPS = ${JSON.stringify(CAPABILITY_GROUPS)};
 const FEATURES = ${JSON.stringify(FEATURES)};
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => { const e = document.createElement(tag); Object.assign(e, attrs); e.append(...kids); return e; };
-const profile = await probe();
-const have = new Set(profile.caps);
-const model = threadModel(profile.caps);
-$('host').textContent = profile.host;
-$('model').textContent = model;
 const isolated = globalThis.crossOriginIsolated === true;
 $('isolated').textContent = isolated ? 'yes' : 'no';
 if (!isolated) $('advice').append(el('p', { className: 'advice' },
@@ -41,25 +37,42 @@ if (!isolated) $('advice').append(el('p', { className: 'advice' },
   el('code', {}, 'Cross-Origin-Embedder-Policy: require-corp'), ' (or credentialless), and serve every subresource with CORP or CORS. ',
   'Inside a cross-origin iframe, also add allow="cross-origin-isolated".'));
 const groups = [...CAPABILITY_GROUPS.map((g) => [g.title, g.caps]), ['Other features', FEATURES]];
-for (const [title, names] of groups) {
-  const list = el('ul', { className: 'caps' });
-  for (const name of names) list.append(el('li', { className: have.has(name) ? 'yes' : 'no' }, (have.has(name) ? '✓ ' : '✗ ') + name));
-  $('caps').append(el('h3', {}, title + ' (' + names.filter((n) => have.has(n)).length + ' of ' + names.length + ')'), list);
+async function show(profile) {
+  const have = new Set(profile.caps);
+  $('host').textContent = profile.host;
+  $('model').textContent = threadModel(profile.caps);
+  $('source').textContent = profile.cached ? "from this browser's cache (probed on an earlier visit)" : 'probed now';
+  $('caps').replaceChildren();
+  for (const [title, names] of groups) {
+    const list = el('ul', { className: 'caps' });
+    for (const name of names) list.append(el('li', { className: have.has(name) ? 'yes' : 'no' }, (have.has(name) ? '✓ ' : '✗ ') + name));
+    $('caps').append(el('h3', {}, title + ' (' + names.filter((n) => have.has(n)).length + ' of ' + names.length + ')'), list);
+  }
+  const query = 'caps=' + profile.caps.join(',') + '&host=' + profile.host;
+  const { modules } = await (await fetch('/v1/modules')).json();
+  $('modules').replaceChildren();
+  if (!modules.length) $('modules').append(el('p', {}, 'No modules are published on this server yet.'));
+  for (const m of modules) {
+    const res = await fetch('/v1/modules/' + m.name + '/resolve?' + query);
+    const body = await res.json();
+    const section = el('section', {}, el('h3', {}, m.name + ' ' + m.version));
+    if (res.ok) section.append(el('p', {}, 'This browser gets ', el('strong', { className: 'variant' }, body.variant), ' (' + body.model + ', ' + body.size + ' bytes).'));
+    else section.append(el('p', {}, el('strong', { className: 'variant' }, 'no variant'), ': ' + body.error.message));
+    const rejected = body.rejected ?? body.error?.rejected ?? [];
+    if (rejected.length) section.append(el('ul', {}, ...rejected.map((r) => el('li', {}, r.variant + ' needs ' + r.missing.join(', ')))));
+    section.append(el('pre', {}, "curl -o " + m.name + ".wasm '" + location.origin + '/v1/modules/' + m.name + '/wasm?' + query + "'"));
+    $('modules').append(section);
+  }
 }
-const query = 'caps=' + profile.caps.join(',') + '&host=' + profile.host;
-const { modules } = await (await fetch('/v1/modules')).json();
-if (!modules.length) $('modules').append(el('p', {}, 'No modules are published on this server yet.'));
-for (const m of modules) {
-  const res = await fetch('/v1/modules/' + m.name + '/resolve?' + query);
-  const body = await res.json();
-  const section = el('section', {}, el('h3', {}, m.name + ' ' + m.version));
-  if (res.ok) section.append(el('p', {}, 'This browser gets ', el('strong', { className: 'variant' }, body.variant), ' (' + body.model + ', ' + body.size + ' bytes).'));
-  else section.append(el('p', {}, el('strong', { className: 'variant' }, 'no variant'), ': ' + body.error.message));
-  const rejected = body.rejected ?? body.error?.rejected ?? [];
-  if (rejected.length) section.append(el('ul', {}, ...rejected.map((r) => el('li', {}, r.variant + ' needs ' + r.missing.join(', ')))));
-  section.append(el('pre', {}, "curl -o " + m.name + ".wasm '" + location.origin + '/v1/modules/' + m.name + '/wasm?' + query + "'"));
-  $('modules').append(section);
-}
+await show(await probe());
+$('again').hidden = false;
+$('again').onclick = async () => {
+  $('again').disabled = true;
+  document.body.dataset.ready = 'false';
+  await show(await probe({ fresh: true }));
+  $('again').disabled = false;
+  document.body.dataset.ready = 'true';
+};
 const stats = await (await fetch('/v1/stats')).json();
 const max = Math.max(1, ...Object.values(stats.models));
 $('stats').append(el('p', {}, stats.requests + ' negotiated requests (' + stats.scope + ', since ' + stats.since + ').'));
@@ -78,6 +91,7 @@ export const PAGE = `<!doctype html>
 <span>Host</span><strong id="host">probing…</strong>
 <span>Thread model</span><strong id="model">probing…</strong>
 <span>Cross-origin isolated</span><strong id="isolated">…</strong>
+<span>Profile</span><span><span id="source">…</span> <button id="again" type="button" hidden>Probe again</button></span>
 </div>
 <div id="advice"></div>
 <h2>Capabilities</h2><div id="caps"></div>
