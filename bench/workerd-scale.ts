@@ -6,13 +6,14 @@
  * `/resolve` wall time over a window of sequential requests cycling through every module, workerd
  * CPU per request and RSS from /proc, and the bytes one `PUT` of a new variant writes to the bucket.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare, type Response as MiniflareResponse } from 'miniflare';
 import { sha256, toHex } from '../src/registry/digest.js';
 import { type ModuleEntry, serializeModule, type Variant } from '../src/registry/manifest.js';
 import { bigWasm } from './fixture.js';
+import { cpuMs, rssBytes, workerdChildren } from './proc.js';
 import { bytes, mb, median, ms, percentile, type Row, type Section } from './stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -188,41 +189,6 @@ async function diffAndRestore(seeded: Seeded): Promise<{ key: string; size: numb
     seeded.objects = back;
     return written;
   });
-}
-
-/** CPU time, in ms, of a process and all its threads so far (as bench/workerd.ts reads it). */
-function cpuMs(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return ns / 1e6;
-}
-
-/** Resident set size of a process, in bytes. */
-function rssBytes(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kb) * 1024;
-}
-
-/** This process's children named workerd. */
-function workerdChildren(): Set<number> {
-  const found = new Set<number>();
-  for (const dir of readdirSync('/proc')) {
-    if (!/^\d+$/.test(dir)) continue;
-    try {
-      const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(readFileSync(`/proc/${dir}/stat`, 'utf8'));
-      if (m && m[1] === 'workerd' && Number(m[2]) === process.pid) found.add(Number(dir));
-    } catch {
-      // gone
-    }
-  }
-  return found;
 }
 
 interface Run {

@@ -6,10 +6,11 @@
  * process's own CPU time (all its threads, /proc/<pid>/task/<tid>/schedstat) over a batch of
  * requests, divided by the batch size.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { bigWasm } from './fixture.js';
+import { cpuMs, workerdChildren } from './proc.js';
 import { interleave, median, ms, type Row, type Section } from './stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -40,34 +41,6 @@ export default {
     return new Response(held[path], { headers: { 'content-type': type } });
   },
 };`;
-
-/** CPU time, in ms, of a process and all its threads so far. */
-function cpuMs(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return ns / 1e6;
-}
-
-/** This process's children named workerd. */
-function workerdChildren(): Set<number> {
-  const found = new Set<number>();
-  for (const dir of readdirSync('/proc')) {
-    if (!/^\d+$/.test(dir)) continue;
-    try {
-      const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(readFileSync(`/proc/${dir}/stat`, 'utf8'));
-      if (m && m[1] === 'workerd' && Number(m[2]) === process.pid) found.add(Number(dir));
-    } catch {
-      // gone
-    }
-  }
-  return found;
-}
 
 async function start(
   options: ConstructorParameters<typeof Miniflare>[0],
