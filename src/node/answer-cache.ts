@@ -24,7 +24,8 @@ interface Answer {
   module: string;
   variant: string;
   caps: Capability[];
-  headers: Record<string, string>;
+  /** Names and values in turn, as `writeHead` takes them without building an object. */
+  headers: string[];
   body: Uint8Array;
 }
 
@@ -77,9 +78,8 @@ export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCac
           variant: string;
           profile: { caps: Capability[] };
         };
-        const headers = Object.fromEntries(response.headers);
-        headers['content-length'] = String(body.length);
-        headers['weft-cache'] = 'hit';
+        const headers = [...response.headers].flat();
+        headers.push('content-length', String(body.length), 'weft-cache', 'hit');
         if (answers.size >= MAX_ANSWERS) answers.delete(answers.keys().next().value!);
         answers.set(`${url.host}${url.pathname}${url.search}`, {
           record: before,
