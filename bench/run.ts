@@ -12,6 +12,7 @@ import { e2eBench } from './e2e.js';
 import { emscriptenBench } from './emscripten.js';
 import { loadSizesBench } from './load-sizes.js';
 import { probeBench } from './probe.js';
+import { publishBench } from './publish.js';
 import { scaleBench } from './scale.js';
 import { serverBench } from './server.js';
 import { sizesBench } from './sizes.js';
@@ -36,6 +37,7 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
     run: emscriptenBench,
   },
   { name: 'load', title: '8. load() at real sizes', limitS: 240, run: loadSizesBench },
+  { name: 'publish', title: '9. Publishing a 32 MB build', limitS: 240, run: publishBench },
 ];
 
 function bounded<T>(seconds: number, work: Promise<T>): Promise<T> {
