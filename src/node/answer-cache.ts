@@ -16,7 +16,7 @@ import type { Stats } from '../server/stats.js';
 /** A `/resolve` URL as a client writes it without anything to normalise: plain name, plain query. */
 const RESOLVE = /^\/v1\/modules\/([a-z0-9][a-z0-9._-]{0,63})\/resolve\?[A-Za-z0-9=,&%._+-]*$/;
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:.]+\](?::\d{1,5})?$/;
-/** Most answers kept (oldest out first). */
+/** Most answers kept (oldest out first), and most requests remembered as asked for once. */
 const MAX_ANSWERS = 4096;
 
 interface Answer {
@@ -47,6 +47,9 @@ const plain = (headers: { has(name: string): boolean } | IncomingMessage['header
 
 export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCache {
   const answers = new Map<string, Answer>();
+  // An answer is kept only for a request asked for before (a doorkeeper): where every request names
+  // another module, keeping each answer would cost a copy and a parse per request and never be used.
+  const seen = new Set<string>();
   return {
     serve(req, res) {
       if (req.method !== 'GET' || !req.url || !req.headers.host) return false;
@@ -73,6 +76,12 @@ export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCac
           weft.catalog.peek(name!) !== before
         )
           return response;
+        const key = `${url.host}${url.pathname}${url.search}`;
+        if (!seen.delete(key)) {
+          if (seen.size >= MAX_ANSWERS) seen.delete(seen.values().next().value!);
+          seen.add(key);
+          return response;
+        }
         const body = new Uint8Array(await response.clone().arrayBuffer());
         const { variant, profile } = JSON.parse(new TextDecoder().decode(body)) as {
           variant: string;
@@ -81,7 +90,7 @@ export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCac
         const headers = [...response.headers].flat();
         headers.push('content-length', String(body.length), 'weft-cache', 'hit');
         if (answers.size >= MAX_ANSWERS) answers.delete(answers.keys().next().value!);
-        answers.set(`${url.host}${url.pathname}${url.search}`, {
+        answers.set(key, {
           record: before,
           module: name!,
           variant,
