@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import {
   type Bytes,
   body,
+  concat,
   exports,
   func,
   HEADER,
@@ -51,19 +52,9 @@ const ins = {
   call: (f: number): Bytes => [0x10, ...u32(f)],
 };
 
-function concat(parts: readonly (Uint8Array | Bytes)[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** A section whose (large) body is already bytes: the builder's `section`, without a number[] copy. */
 const bigSection = (id: number, content: Uint8Array): Uint8Array =>
-  concat([[id, ...u32(content.length)], content]);
+  concat([id, ...u32(content.length)], content);
 
 /** xorshift32: the same bytes on every run. */
 function rng(seed: number): () => number {
@@ -141,14 +132,14 @@ export function codeWasm(size: number, tag: number): Uint8Array {
     count++;
   }
   const typeOf = Array.from({ length: count }, (_, i) => u32(i === 0 ? 0 : 1));
-  return concat([
+  return concat(
     HEADER,
     types(func([], [[t.i32]]), func([[t.i32], [t.i32]], [[t.i32]])),
     section(3, vec(typeOf)),
     memories(limits(0x00, 1)),
     exports(['check', 'func', 0]),
-    bigSection(10, concat([u32(count), out.subarray(0, at)])),
-  ]);
+    bigSection(10, concat(u32(count), out.subarray(0, at))),
+  );
 }
 
 /** About `size` bytes, nearly all one active data segment (16-symbol noise: compresses as code does). */
@@ -157,16 +148,16 @@ export function dataWasm(size: number, tag: number): Uint8Array {
   const next = rng(size ^ 0xda7a);
   const data = new Uint8Array(length);
   for (let i = 0; i < length; i++) data[i] = 0x40 | (next() & 0x0f);
-  const segment = concat([[0x00, ...op.i32Const(0), ...op.end, ...u32(length)], data]);
-  return concat([
+  const segment = concat([0x00, ...op.i32Const(0), ...op.end, ...u32(length)], data);
+  return concat(
     HEADER,
     types(func([], [[t.i32]])),
     section(3, vec([u32(0)])),
     memories(limits(0x00, Math.ceil(length / 65536))),
     exports(['check', 'func', 0]),
     section(10, vec([body([], op.i32Const(tag))])),
-    bigSection(11, concat([u32(1), segment])),
-  ]);
+    bigSection(11, concat(u32(1), segment)),
+  );
 }
 
 /**

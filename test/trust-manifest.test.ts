@@ -74,6 +74,16 @@ async function storeWithRecord(record: Uint8Array): Promise<Store> {
   return memoryStore({ initial });
 }
 
+/** The status of a `PUT` of the demo's single build as variant `x` of module `demo`. */
+async function putInto(store: Store): Promise<number> {
+  const res = await createApp({ store, publishToken: 't' }).request('/v1/modules/demo/variants/x', {
+    method: 'PUT',
+    body: DEMO.single as Uint8Array<ArrayBuffer>,
+    headers: { Authorization: 'Bearer t' },
+  });
+  return res.status;
+}
+
 const SINGLE = {
   name: 'single',
   model: 'single',
@@ -203,13 +213,7 @@ describe('a bad one-file manifest awaiting its upgrade', () => {
   it('refuses to publish on top of a bad manifest (503), leaving it as it was', async () => {
     const bad = json({ schema: 1, modules: { demo: { version: 1 } } });
     const store = await storeWith(bad);
-    const app = createApp({ store, publishToken: 't' });
-    const res = await app.request('/v1/modules/demo/variants/x', {
-      method: 'PUT',
-      body: DEMO.single as Uint8Array<ArrayBuffer>,
-      headers: { Authorization: 'Bearer t' },
-    });
-    expect(res.status).toBe(503);
+    expect(await putInto(store)).toBe(503);
     expect(await store.get(LEGACY_MANIFEST_KEY)).toEqual(bad);
     expect(await store.list('modules/')).toEqual([]);
   });
@@ -267,13 +271,7 @@ describe("a bad module record: that module's 503 alone", () => {
   it('refuses to publish on top of it (503), leaving it as it was', async () => {
     const bad = json({ schema: 3, name: 'demo', version: 1 });
     const store = await storeWithRecord(bad);
-    const app = createApp({ store, publishToken: 't' });
-    const res = await app.request('/v1/modules/demo/variants/x', {
-      method: 'PUT',
-      body: DEMO.single as Uint8Array<ArrayBuffer>,
-      headers: { Authorization: 'Bearer t' },
-    });
-    expect(res.status).toBe(503);
+    expect(await putInto(store)).toBe(503);
     expect(await store.get(moduleKey('demo'))).toEqual(bad);
   });
 });

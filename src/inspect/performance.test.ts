@@ -2,7 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countReads, READS_PER_BYTE } from './count-reads.test-helper.js';
 import { InspectError, inspect } from './index.js';
-import { body, func, HEADER, limits, memories, op, section, types, u32, wasm } from './wasm-builder.js';
+import {
+  body,
+  concat,
+  func,
+  HEADER,
+  limits,
+  memories,
+  op,
+  section,
+  types,
+  u32,
+  wasm,
+} from './wasm-builder.js';
 
 /**
  * These tests guard against work that grows faster than the input (a decoder that re-reads, or a
@@ -61,16 +73,6 @@ function repeated(id: number, entry: number[], count: number): Uint8Array {
   out.set(content, 1 + size.length);
   return out;
 }
-
-const concat = (...parts: (number[] | Uint8Array)[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 const MB3 = 3_000_000;
 const funcType = types(func([], []));

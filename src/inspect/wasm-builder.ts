@@ -5,6 +5,17 @@
  */
 export type Bytes = number[];
 
+/** Byte runs (arrays or typed arrays, for megabyte-sized parts) joined into one array. */
+export function concat(...parts: readonly (Uint8Array | Bytes)[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export function u32(n: number): Bytes {
   const out: Bytes = [];
   do {

@@ -131,12 +131,18 @@ export function serializeModule(name: string, entry: ModuleEntry): Uint8Array {
   return encode({ schema: SCHEMA, name, ...entry });
 }
 
-/** Parses and validates the record stored for module `name`. */
-export function parseModule(bytes: Uint8Array, name: string): ModuleEntry {
-  const at = `modules.${NAME.test(name) ? name : '(name)'}`;
+/** A stored record's JSON: an object of this version's schema, else a ManifestError naming `at`. */
+function openRecord(bytes: Uint8Array, at: string): Json {
   const data = parseJson(bytes, at);
   need(isObject(data), at, 'must be an object');
   need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
+  return data;
+}
+
+/** Parses and validates the record stored for module `name`. */
+export function parseModule(bytes: Uint8Array, name: string): ModuleEntry {
+  const at = `modules.${NAME.test(name) ? name : '(name)'}`;
+  const data = openRecord(bytes, at);
   need(data.name === name, `${at}.name`, 'must be the name the record is stored under');
   const { schema: _schema, name: _name, ...entry } = data;
   validateModule(entry, at);
@@ -148,9 +154,7 @@ export const serializeBlobMeta = (meta: BlobMeta): Uint8Array => encode({ schema
 /** Parses and validates a blob's record. */
 export function parseBlobMeta(bytes: Uint8Array, blob: string): BlobMeta {
   const at = `blobs.${BLOB.test(blob) ? blob : '(blob)'}`;
-  const data = parseJson(bytes, at);
-  need(isObject(data), at, 'must be an object');
-  need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
+  const data = openRecord(bytes, at);
   need(
     Number.isSafeInteger(data.size) && (data.size as number) >= 0,
     `${at}.size`,
@@ -165,9 +169,7 @@ export const serializeBundle = (bundle: Bundle): Uint8Array => encode({ schema: 
 /** Parses and validates a bundle's record; its id must be the one it is stored under. */
 export function parseBundle(bytes: Uint8Array, id: string): Bundle {
   const at = `bundles.${BUNDLE_ID.test(id) ? id : '(id)'}`;
-  const data = parseJson(bytes, at);
-  need(isObject(data), at, 'must be an object');
-  need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
+  const data = openRecord(bytes, at);
   need(data.id === id, `${at}.id`, 'must be the id the record is stored under');
   const wasm = Array.isArray(data.files)
     ? (data.files as unknown[]).find((f) => isObject(f) && f.role === 'wasm')
