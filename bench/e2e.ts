@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { seedDemo } from '../src/node/demo.js';
 import { nodeEncoders } from '../src/node/encoders.js';
 import { startServer } from '../src/node/serve.js';
@@ -59,15 +59,32 @@ async function timedLoad(a: Args): Promise<{ ms: number; variant: string }> {
   return { ms: elapsed, variant: result.instance ? result.variant.name : 'none' };
 }
 
-async function sample(browser: Browser, page: string, args: Args): Promise<Sample> {
-  // A fresh context per sample: an empty HTTP cache, so every sample downloads and compiles.
+/**
+ * One Chromium sample: a fresh context (an empty HTTP and code cache, so every sample downloads and
+ * compiles), `page` opened and the SDK imported from `server` as `window.sdk` before `run` starts
+ * its timer.
+ */
+export async function withSdkPage<T>(
+  browser: Browser,
+  page: string,
+  server: string,
+  run: (tab: Page) => Promise<T>,
+): Promise<T> {
   const context = await browser.newContext();
   try {
     const tab = await context.newPage();
     await tab.goto(page);
     await tab.evaluate(async (server) => {
       (window as unknown as { sdk: unknown }).sdk = await import(`${server}/v1/sdk.js`);
-    }, args.server);
+    }, server);
+    return await run(tab);
+  } finally {
+    await context.close();
+  }
+}
+
+function sample(browser: Browser, page: string, args: Args): Promise<Sample> {
+  return withSdkPage(browser, page, args.server, async (tab) => {
     const urls: string[] = [];
     tab.on('request', (r) => urls.push(r.url()));
     const got = await tab.evaluate(timedLoad, args);
@@ -75,9 +92,7 @@ async function sample(browser: Browser, page: string, args: Args): Promise<Sampl
       /\/wasm(\?|$)|\.wasm(\?|$)/.test(new URL(u).pathname + new URL(u).search),
     );
     return { ...got, requests: urls.length, wasmRequests: wasm.length };
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 export async function e2eBench(): Promise<Section> {

@@ -31,6 +31,7 @@ import { publish } from '../src/registry/publish.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { chromiumPath, launchChromium } from '../test/harness/browser.js';
 import { startPageServer } from '../test/harness/pages.js';
+import { withSdkPage } from './e2e.js';
 import { interleave, iqr, median, ms, type Row, type Section } from './stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -195,21 +196,9 @@ async function timedLoad(a: Args): Promise<Sample> {
   return { ms: elapsed, check: check ? check() : -1 };
 }
 
-async function chromiumSample(browser: Browser, page: string, args: Args): Promise<Sample> {
-  // A fresh context per sample: an empty HTTP cache (and code cache), so every sample downloads and compiles.
-  const context = await browser.newContext();
-  try {
-    const tab = await context.newPage();
-    await tab.goto(page);
-    // Every arm imports the SDK first: the connection to the server is warm for all.
-    await tab.evaluate(async (server) => {
-      (window as unknown as { sdk: unknown }).sdk = await import(`${server}/v1/sdk.js`);
-    }, args.server);
-    return await tab.evaluate(timedLoad, args);
-  } finally {
-    await context.close();
-  }
-}
+// Every arm imports the SDK first (withSdkPage): the connection to the server is warm for all.
+const chromiumSample = (browser: Browser, page: string, args: Args): Promise<Sample> =>
+  withSdkPage(browser, page, args.server, (tab) => tab.evaluate(timedLoad, args));
 
 // A fresh Node process per sample: nothing compiled, fetched or cached by an earlier sample.
 const NODE_SAMPLE = `

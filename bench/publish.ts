@@ -103,32 +103,32 @@ export async function publishBench(): Promise<Section> {
         await server.close();
       }
     }
-    const cli = median(samples.cli);
-    const put = median(samples.put);
+    const row = (figure: string, value: number[], baseline: number[], goalMs?: number): Row => ({
+      figure,
+      value: ms(median(value)),
+      baseline: ms(median(baseline)),
+      ratio: median(value) / median(baseline),
+      goal: goalMs === undefined ? 'reported' : `≤ ${goalMs / 1000} s`,
+      ...(goalMs === undefined ? {} : { met: median(value) <= goalMs }),
+    });
     const rows: Row[] = [
-      {
-        figure: '`weft publish` of a 32 MB build (fresh process, fs store) vs writing its bytes to a file',
-        value: ms(cli),
-        baseline: ms(median(samples.file)),
-        ratio: cli / median(samples.file),
-        goal: '≤ 10 s',
-        met: cli <= GOAL_MS,
-      },
-      {
-        figure: '`PUT` of a 32 MB build, until its 201 vs the same upload hashed by bare node:http',
-        value: ms(put),
-        baseline: ms(median(samples.bare)),
-        ratio: put / median(samples.bare),
-        goal: '≤ 10 s',
-        met: put <= GOAL_MS,
-      },
-      {
-        figure: '`PUT`, until its precompressed copies are recorded (after the answer)',
-        value: ms(median(samples.copies)),
-        baseline: ms(median(samples.bare)),
-        ratio: median(samples.copies) / median(samples.bare),
-        goal: 'reported',
-      },
+      row(
+        '`weft publish` of a 32 MB build (fresh process, fs store) vs writing its bytes to a file',
+        samples.cli,
+        samples.file,
+        GOAL_MS,
+      ),
+      row(
+        '`PUT` of a 32 MB build, until its 201 vs the same upload hashed by bare node:http',
+        samples.put,
+        samples.bare,
+        GOAL_MS,
+      ),
+      row(
+        '`PUT`, until its precompressed copies are recorded (after the answer)',
+        samples.copies,
+        samples.bare,
+      ),
     ];
     return {
       title: '9. Publishing a 32 MB build',
