@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import {
   type Bytes,
+  bigSection,
   body,
   concat,
+  dataModule,
   exports,
   func,
   HEADER,
@@ -52,10 +54,6 @@ const ins = {
   brIf: (depth: number): Bytes => [0x0d, ...u32(depth)],
   call: (f: number): Bytes => [0x10, ...u32(f)],
 };
-
-/** A section whose (large) body is already bytes: the builder's `section`, without a number[] copy. */
-const bigSection = (id: number, content: Uint8Array): Uint8Array =>
-  concat([id, ...u32(content.length)], content);
 
 /** xorshift32: the same bytes on every run. */
 function rng(seed: number): () => number {
@@ -144,22 +142,8 @@ export function codeWasm(size: number, tag: number): Uint8Array {
 }
 
 /** About `size` bytes, nearly all one active data segment (16-symbol noise: compresses as code does). */
-export function dataWasm(size: number, tag: number): Uint8Array {
-  const length = size - 64;
-  const next = rng(size ^ 0xda7a);
-  const data = new Uint8Array(length);
-  for (let i = 0; i < length; i++) data[i] = 0x40 | (next() & 0x0f);
-  const segment = concat([0x00, ...op.i32Const(0), ...op.end, ...u32(length)], data);
-  return concat(
-    HEADER,
-    types(func([], [[t.i32]])),
-    section(3, vec([u32(0)])),
-    memories(limits(0x00, Math.ceil(length / 65536))),
-    exports(['check', 'func', 0]),
-    section(10, vec([body([], op.i32Const(tag))])),
-    bigSection(11, concat(u32(1), segment)),
-  );
-}
+export const dataWasm = (size: number, tag: number): Uint8Array =>
+  dataModule(size, tag, 'check', size ^ 0xda7a);
 
 /**
  * `load`: the candidate. `fixed`: the baseline, `instantiateStreaming(fetch(url))`. `split`: no

@@ -2,21 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  body,
-  code,
-  datas,
-  exports,
-  func,
-  functions,
-  limits,
-  memories,
-  op,
-  t,
-  types,
-  u32,
-  wasm,
-} from '../src/inspect/wasm-builder.js';
+import { dataModule } from '../src/inspect/wasm-builder.js';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { publish } from '../src/registry/publish.js';
 import { fsStore } from '../src/registry/stores/fs.js';
@@ -97,26 +83,7 @@ const SIZE = 4 * MiB;
  * A valid 4 MiB module, nearly all one data segment: flipping a bit anywhere in its last MiB
  * leaves it valid, so only the hash can tell. Its export `check()` returns 4.
  */
-function dataModule(): Uint8Array {
-  const length = SIZE - 64;
-  const data: number[] = new Array(length);
-  let x = 0x2545f491;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    data[i] = x & 0xff;
-  }
-  return wasm(
-    types(func([], [[t.i32]])),
-    functions(0),
-    memories(limits(0x00, Math.ceil(length / 65536))),
-    exports(['check', 'func', 0]),
-    code(body([], op.i32Const(4))),
-    // One active segment at offset 0 of memory 0: flags 0, `i32.const 0 end`, the bytes.
-    datas([0x00, ...op.i32Const(0), ...op.end, ...u32(length), ...data]),
-  );
-}
+const dataBuild = (): Uint8Array => dataModule(SIZE, 4);
 
 // Where the bytes are altered: the last byte, the first of the last MiB, and one between.
 const OFFSETS = [1, MiB, 333_333];
@@ -125,7 +92,7 @@ describe('a multi-MB build altered only in its last MiB', () => {
   let server: RunningServer;
   let bytes: Uint8Array;
   beforeAll(async () => {
-    bytes = dataModule();
+    bytes = dataBuild();
     const store = fsStore({ dir: mkdtempSync(join(tmpdir(), 'weft-sdk-large-')) });
     await publish(store, { module: 'large', variant: 'single', bytes, version: '1.0.0' });
     server = await startServer({ store, port: 0 });

@@ -191,3 +191,36 @@ export function oneFunction(
     ...(extra.after ?? []),
   );
 }
+
+/** A section whose (large) body is already bytes: `section` without a number[] copy. */
+export const bigSection = (id: number, content: Uint8Array): Uint8Array =>
+  concat([id, ...u32(content.length)], content);
+
+/**
+ * A valid module of `size` bytes or a little less, nearly all one active data segment of
+ * pseudo-random bytes from a 16-symbol alphabet (it compresses about as well as real code; `seed`
+ * picks the bytes), whose one export `exportName()` returns `value`. Any byte of the segment can be
+ * changed and the module stays valid: only a hash tells such copies apart.
+ */
+export function dataModule(size: number, value: number, exportName = 'check', seed = 0x9e3779b9): Uint8Array {
+  const length = size - 64;
+  const data = new Uint8Array(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    data[i] = 0x40 | ((x >>> 0) & 0x0f);
+  }
+  // One active segment at offset 0 of memory 0: flags 0, `i32.const 0 end`, the bytes.
+  const segment = concat([0x00, ...op.i32Const(0), ...op.end, ...u32(length)], data);
+  return concat(
+    HEADER,
+    types(func([], [[t.i32]])),
+    functions(0),
+    memories(limits(0x00, Math.ceil(length / 65536))),
+    exports([exportName, 'func', 0]),
+    code(body([], op.i32Const(value))),
+    bigSection(11, concat(u32(1), segment)),
+  );
+}
