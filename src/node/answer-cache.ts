@@ -62,10 +62,11 @@ export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCac
     },
     wrap(fetch) {
       return async (request, env) => {
+        // Everything but a GET of /resolve goes straight to the app, without parsing its URL here.
+        if (request.method !== 'GET' || !request.url.includes('/resolve?')) return fetch(request, env);
         const url = new URL(request.url);
         const name = RESOLVE.exec(url.pathname + url.search)?.[1];
-        const keep =
-          request.method === 'GET' && name !== undefined && HOST.test(url.host) && plain(request.headers);
+        const keep = name !== undefined && HOST.test(url.host) && plain(request.headers);
         const before = keep ? weft.catalog.peek(name) : undefined;
         const response = await fetch(request, env);
         // The answer was made from `before` only if the catalog holds it still (a reload replaces the object).
