@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
+import { type BrowserEngine, describeBrowsers, type TestBrowser } from './harness/browsers.js';
 import { type Page, type PageServer, startPageServer } from './harness/pages.js';
 import { describeWith } from './harness/require.js';
 
@@ -54,7 +54,8 @@ const glue: Record<string, Page> = Object.fromEntries(
   ]),
 );
 
-describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
+/** The weft server and the loader pages (another origin) one suite's tests share. */
+function servePages(): { origin: () => string; server: () => RunningServer } {
   let server: RunningServer;
   let pages: PageServer;
   beforeAll(async () => {
@@ -88,59 +89,64 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
     await pages.close();
     await server.close();
   });
+  return { origin: () => pages.origin, server: () => server };
+}
 
-  async function outcome(
-    browser: Browser,
-    kind: 'isolated' | 'plain',
-    file = 'index.html',
-  ): Promise<Outcome> {
-    const tab = await browser.newPage();
-    await tab.goto(`${pages.origin}/${kind}/${file}`);
+async function outcome(
+  browser: TestBrowser,
+  origin: string,
+  kind: 'isolated' | 'plain',
+  file = 'index.html',
+): Promise<Outcome> {
+  const tab = await browser.newPage();
+  try {
+    await tab.goto(`${origin}/${kind}/${file}`);
     const result = (await tab.evaluate(
       () => (window as unknown as { outcome: Promise<unknown> }).outcome,
-    )) as Outcome & {
-      error?: string;
-    };
-    await tab.close();
+    )) as Outcome & { error?: string };
     if (result.error) throw new Error(result.error);
     return result;
+  } finally {
+    await tab.close();
   }
+}
 
-  describe('without flags', () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await launchChromium();
-    });
-    afterAll(() => browser.close());
+describeBrowsers('the SDK on a page of another origin', (engine: BrowserEngine) => {
+  const served = servePages();
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    browser = await engine.launch();
+  });
+  afterAll(() => browser?.close());
 
-    it('serves an isolated page on another origin (COEP require-corp) the sab build, which counts 17984 primes on 2 workers', async () => {
-      const got = await outcome(browser, 'isolated');
-      expect(got.origin).not.toBe(server.url);
-      expect(got).toMatchObject({ isolated: true, variant: 'sab', primes: 17984, threads: 2, why: [] });
-    });
-
-    it('serves an isolated page that declares wasi-threads the wasi-threads build, which counts 17984 primes on 2 threads', async () => {
-      const got = await outcome(browser, 'isolated', 'wasi.html');
-      expect(got).toMatchObject({ isolated: true, variant: 'wasi-threads', primes: 17984 });
-    });
-
-    it('serves a page that is not isolated the single build, and says why threads were not granted', async () => {
-      const got = await outcome(browser, 'plain');
-      expect(got).toMatchObject({ isolated: false, variant: 'single', primes: 17984 });
-      expect(got.why.join(' ')).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy/);
-    });
+  it('serves an isolated page on another origin (COEP require-corp) the sab build, which counts 17984 primes on 2 workers', async () => {
+    const got = await outcome(browser, served.origin(), 'isolated');
+    expect(got.origin).not.toBe(served.server().url);
+    expect(got).toMatchObject({ isolated: true, variant: 'sab', primes: 17984, threads: 2, why: [] });
   });
 
-  describe('with --js-flags=--wasm-shared', () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await launchChromium({ jsFlags: ['--wasm-shared'] });
-    });
-    afterAll(() => browser.close());
+  it('serves an isolated page that declares wasi-threads the wasi-threads build, which counts 17984 primes on 2 threads', async () => {
+    const got = await outcome(browser, served.origin(), 'isolated', 'wasi.html');
+    expect(got).toMatchObject({ isolated: true, variant: 'wasi-threads', primes: 17984 });
+  });
 
-    it('serves an isolated page the shared-everything build, which counts 17984 primes on 2 workers', async () => {
-      const got = await outcome(browser, 'isolated');
-      expect(got).toMatchObject({ isolated: true, variant: 'set', primes: 17984, threads: 2 });
-    });
+  it('serves a page that is not isolated the single build, and says why threads were not granted', async () => {
+    const got = await outcome(browser, served.origin(), 'plain');
+    expect(got).toMatchObject({ isolated: false, variant: 'single', primes: 17984 });
+    expect(got.why.join(' ')).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy/);
+  });
+});
+
+describeWith('Chromium with --js-flags=--wasm-shared', chromiumPath(), CHROMIUM_INSTALL, () => {
+  const served = servePages();
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    browser = (await launchChromium({ jsFlags: ['--wasm-shared'] })) as unknown as TestBrowser;
+  });
+  afterAll(() => browser.close());
+
+  it('serves an isolated page the shared-everything build, which counts 17984 primes on 2 workers', async () => {
+    const got = await outcome(browser, served.origin(), 'isolated');
+    expect(got).toMatchObject({ isolated: true, variant: 'set', primes: 17984, threads: 2 });
   });
 });
