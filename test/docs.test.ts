@@ -59,35 +59,31 @@ const NEEDS: Record<string, { found: boolean; install: string }> = {
 };
 
 describe('integration guides: every shell command in docs/guides runs', () => {
-  it.for(Object.entries(GUIDES))(
-    '%s',
-    async ([guide, standIns], { skip }) => {
-      const need = NEEDS[guide];
-      if (need && !need.found) {
-        // Under CI a missing toolchain fails with its install command; elsewhere the guide is
-        // reported skipped, with that command, never passed.
-        const why = `${guide} needs a toolchain: run \`${need.install}\``;
-        if (process.env.CI) throw new Error(why);
-        skip(why);
-      }
-      const blocks = shellBlocks(guide);
-      expect(blocks.length).toBeGreaterThan(0);
-      const cwd = mkdtempSync(join(tmpdir(), 'weft-guide-'));
-      for (const [name, source] of Object.entries(standIns)) {
-        mkdirSync(dirname(join(cwd, name)), { recursive: true });
-        cpSync(source, join(cwd, name), { recursive: true });
-      }
-      for (const block of blocks) {
-        // A non-zero exit (a failed command or one of the guide's own `grep -q` checks) fails the test.
-        await run('bash', ['-euo', 'pipefail', '-c', block], {
-          cwd,
-          env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WEFT_SERVER: server.url },
-        }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
-          throw new Error(`${guide}: a command failed:\n${block}\n${err.stderr || err.message}`);
-        });
-      }
-      // The Emscripten guide compiles C with emcc several times: seconds alone, more on a busy machine.
-    },
-    240_000,
-  );
+  // The Emscripten guide compiles C with emcc several times: seconds alone, more on a busy machine.
+  it.for(Object.entries(GUIDES))('%s', { timeout: 240_000 }, async ([guide, standIns], { skip }) => {
+    const need = NEEDS[guide];
+    if (need && !need.found) {
+      // Under CI a missing toolchain fails with its install command; elsewhere the guide is
+      // reported skipped, with that command, never passed.
+      const why = `${guide} needs a toolchain: run \`${need.install}\``;
+      if (process.env.CI) throw new Error(why);
+      skip(why);
+    }
+    const blocks = shellBlocks(guide);
+    expect(blocks.length).toBeGreaterThan(0);
+    const cwd = mkdtempSync(join(tmpdir(), 'weft-guide-'));
+    for (const [name, source] of Object.entries(standIns)) {
+      mkdirSync(dirname(join(cwd, name)), { recursive: true });
+      cpSync(source, join(cwd, name), { recursive: true });
+    }
+    for (const block of blocks) {
+      // A non-zero exit (a failed command or one of the guide's own `grep -q` checks) fails the test.
+      await run('bash', ['-euo', 'pipefail', '-c', block], {
+        cwd,
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WEFT_SERVER: server.url },
+      }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
+        throw new Error(`${guide}: a command failed:\n${block}\n${err.stderr || err.message}`);
+      });
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Store } from '../src/registry/store.js';
 import { fsStore } from '../src/registry/stores/fs.js';
+import { lockFile } from '../src/registry/stores/fs-lock.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
 import { storeSuite } from './suites/store.js';
@@ -76,6 +77,25 @@ describe('store conformance: fs', () => {
     await rm(join(dir, 'manifest.json.lock'));
     expect(await write).toBe(true);
     expect(await store.get('manifest.json')).toEqual(new Uint8Array([7]));
+  });
+
+  it('never takes over a live holder that stalls past the takeover time: its heartbeat keeps the lock', async () => {
+    const dir = await tempDir();
+    // Takeover after 200 ms without a heartbeat; the holder stalls for 1 s (five times that).
+    const store = fsStore({ dir, staleLockMs: 200 });
+    const holder = await lockFile(join(dir, 'manifest.json.lock'), 200);
+    let done = false;
+    const write = store.putIf('manifest.json', new Uint8Array([9]), null).then((ok) => {
+      done = true;
+      return ok;
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(done).toBe(false);
+    expect(await holder.held()).toBe(true);
+    await holder.release();
+    expect(await write).toBe(true);
+    expect(await store.get('manifest.json')).toEqual(new Uint8Array([9]));
+    expect(await readdir(dir)).toEqual(['manifest.json']);
   });
 });
 

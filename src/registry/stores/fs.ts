@@ -1,18 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { checkKey, guard, type Store, StoreError } from '../store.js';
+import { lockFile, STALE_LOCK_MS } from './fs-lock.js';
 
 export const DRIVER_NAME = 'fs';
 
 export interface FsStoreOptions {
   /** The folder that holds the manifest and the blobs; created on first write. */
   dir: string;
+  /** How long a lock goes without its holder's heartbeat before it is taken for a crashed writer's (default 10 s). */
+  staleLockMs?: number;
 }
-
-/** A lock older than this was left by a writer that crashed (a compare-and-swap takes milliseconds). */
-const STALE_LOCK_MS = 10_000;
 
 const versionOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -20,8 +20,9 @@ const versionOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
  * A filesystem store: one file per key under `dir`. Writes go to a temporary file beside the
  * target and are renamed over it, so a crash mid-write leaves the previous value whole. A
  * compare-and-swap holds `<key>.lock` (created exclusively, so one writer at a time across
- * processes) while it compares the current value's hash and renames the new value in; a lock left
- * by a crashed writer is taken over once it is older than 10 s.
+ * processes) while it compares the current value's hash and renames the new value in; its holder
+ * keeps it fresh while it lives, and a lock left by a crashed writer is taken over once it has gone
+ * 10 s without that heartbeat.
  */
 export function fsStore(options: FsStoreOptions): Store {
   if (!options?.dir) throw new StoreError('fs store: option "dir" is required');
@@ -68,7 +69,7 @@ export function fsStore(options: FsStoreOptions): Store {
       guard(DRIVER_NAME, 'put', async () => {
         const path = pathOf(key);
         await mkdir(dirname(path), { recursive: true });
-        const held = await lock(`${path}.lock`);
+        const held = await lockFile(`${path}.lock`, options.staleLockMs ?? STALE_LOCK_MS);
         try {
           const current = await readOrNull(path);
           if ((current ? versionOf(current) : null) !== version) return false;
@@ -121,65 +122,6 @@ async function readOrNull(path: string): Promise<Uint8Array | null> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-}
-
-interface Lock {
-  /** Whether the lock file is still this holder's (false once a waiter took it for crashed). */
-  held(): Promise<boolean>;
-  release(): Promise<void>;
-}
-
-/**
- * Takes the lock file (exclusive create), waiting for its holder. A lock older than
- * STALE_LOCK_MS was left by a crashed writer: it is taken over by renaming it aside (atomic, so of
- * waiters that judged the same lock stale only one moves it), and a live lock moved by mistake is
- * put back. A holder checks the lock is still its own before it commits (see putIf).
- */
-async function lock(path: string): Promise<Lock> {
-  const token = randomBytes(8).toString('hex');
-  const deadline = Date.now() + STALE_LOCK_MS + 5_000;
-  while (Date.now() < deadline) {
-    try {
-      const handle = await open(path, 'wx');
-      try {
-        await handle.writeFile(`${process.pid} ${token}`);
-      } finally {
-        await handle.close();
-      }
-      const mine = async () => (await readFile(path, 'utf8').catch(() => '')).endsWith(token);
-      return {
-        held: mine,
-        release: async () => {
-          if (await mine()) await rm(path, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const age = await stat(path).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    if (age > STALE_LOCK_MS) {
-      const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
-      const moved = await rename(path, aside).then(
-        () => true,
-        () => false,
-      );
-      if (moved) {
-        const stillStale = await stat(aside).then(
-          (s) => Date.now() - s.mtimeMs > STALE_LOCK_MS,
-          () => true,
-        );
-        // A live lock taken by mistake goes back where its holder will look for it.
-        if (!stillStale) await link(aside, path).catch(() => {});
-        await rm(aside, { force: true });
-      }
-    } else {
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-    }
-  }
-  throw new StoreError('fs store: the lock stayed busy');
 }
 
 function isKey(key: string): boolean {
