@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { bundleScript } from './harness/bundle.js';
 import { engine, runScript } from './harness/engines.js';
@@ -27,24 +27,28 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('load() on Node 20 against the real server', () => {
-  it('gets the first variant the manifest order allows (sab) in one negotiated round trip, and counts 17984 primes on 3 workers', async () => {
-    const out = (await runScript('node20', loader, { args: [server.url] })) as Record<string, unknown>;
-    expect(out).toMatchObject({ variant: 'sab', primes: 17984, why: [] });
-    expect(
-      (out.requests as string[]).filter((u) => u.includes('/wasm') || u.includes('/blobs/')),
-    ).toHaveLength(1);
-  });
+// Node 20 (this machine's) and Node 24 LTS (what most users run since Node 20's end of life).
+for (const name of ['node20', 'node24'] as const) {
+  const { bin, install } = engine(name);
+  describeWith(`load() on ${name} against the real server`, bin, install, () => {
+    it('gets the first variant the manifest order allows (sab) in one negotiated round trip, and counts 17984 primes on 3 workers', async () => {
+      const out = (await runScript(name, loader, { args: [server.url] })) as Record<string, unknown>;
+      expect(out).toMatchObject({ variant: 'sab', primes: 17984, why: [] });
+      expect(
+        (out.requests as string[]).filter((u) => u.includes('/wasm') || u.includes('/blobs/')),
+      ).toHaveLength(1);
+    });
 
-  it('selects locally from a cached manifest entry: exactly one request, for the immutable blob', async () => {
-    const out = (await runScript('node20', loader, { args: [server.url, 'cached'] })) as {
-      requests: string[];
-      primes: number;
-    };
-    expect(out.primes).toBe(17984);
-    expect(out.requests).toEqual([expect.stringMatching(/\/v1\/blobs\/sha256-[0-9a-f]{64}\.wasm$/)]);
+    it('selects locally from a cached manifest entry: exactly one request, for the immutable blob', async () => {
+      const out = (await runScript(name, loader, { args: [server.url, 'cached'] })) as {
+        requests: string[];
+        primes: number;
+      };
+      expect(out.primes).toBe(17984);
+      expect(out.requests).toEqual([expect.stringMatching(/\/v1\/blobs\/sha256-[0-9a-f]{64}\.wasm$/)]);
+    });
   });
-});
+}
 
 const node26 = engine('node26');
 describeWith('Node 26', node26.bin, node26.install, () => {
