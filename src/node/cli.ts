@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { probe } from '../detect/index.js';
 import { InspectError, inspect } from '../inspect/index.js';
-import { threadModel } from '../profile/caps.js';
+import { threadModel, VARIANT_HOSTS } from '../profile/caps.js';
 import { applyDeclaration, DeclarationError, parseDeclaration } from '../registry/declaration.js';
 import { ManifestError, type Variant } from '../registry/manifest.js';
 import { glueOf, PublishError, type PublishSetResult, publishSet } from '../registry/publish.js';
@@ -22,7 +22,7 @@ commands:
   publish <dir|files>    inspect and publish variants (weft.json describes a folder; see docs)
                          --store DIR | --server URL   (--server reads WEFT_PUBLISH_TOKEN)
                          [--module NAME] [--version V] [--requires +cap,-cap] [--model M]
-                         [--threads optional] [--fallback VARIANT] [--order a,b,c]
+                         [--threads optional] [--hosts browser,worker] [--fallback VARIANT] [--order a,b,c]
   probe                  this Node's capability profile                  [--json] [--deep]`;
 
 /** Runs one CLI command; returns the process exit code. */
@@ -148,6 +148,7 @@ function inspectCommand(args: string[]): number {
 const PUBLISH_USAGE = `usage: weft publish <dir | files.wasm...> (--store DIR | --server URL)
   [--module NAME] [--version V]
   [--requires +cap,-cap] [--model M] [--threads optional] [--polyfills a,b]   (for every variant given)
+  [--hosts h,...]   served on these hosts only: ${VARIANT_HOSTS.join(', ')}
   [--fallback VARIANT] [--order a,b,c]`;
 
 async function publishCommand(args: string[]): Promise<number> {
@@ -163,6 +164,7 @@ async function publishCommand(args: string[]): Promise<number> {
       model: { type: 'string' },
       threads: { type: 'string' },
       polyfills: { type: 'string' },
+      hosts: { type: 'string' },
       fallback: { type: 'string' },
       order: { type: 'string' },
     },
@@ -193,6 +195,7 @@ async function publishCommand(args: string[]): Promise<number> {
     ...(values.model !== undefined ? { model: values.model } : {}),
     ...(values.threads !== undefined ? { threads: values.threads } : {}),
     ...(values.polyfills !== undefined ? { polyfills: values.polyfills } : {}),
+    ...(values.hosts !== undefined ? { hosts: values.hosts } : {}),
   });
   for (const v of plan.variants) v.declaration = { ...v.declaration, ...flags };
   if (values.version) plan.version = values.version;
@@ -208,7 +211,7 @@ async function publishCommand(args: string[]): Promise<number> {
   for (const { variant, report } of result.published) {
     const tool = report.toolchain;
     console.log(
-      `${plan.module}/${variant.name}: ${variant.model}${variant.threads ? ' (threads optional)' : ''} requires [${variant.requires.join(' ')}] ${variant.blob}`,
+      `${plan.module}/${variant.name}: ${variant.model}${variant.threads ? ' (threads optional)' : ''}${variant.hosts ? ` (${variant.hosts.join(', ')} only)` : ''} requires [${variant.requires.join(' ')}] ${variant.blob}`,
     );
     console.log(`  toolchain: ${tool.toolchain} (${tool.confidence} confidence; threads: ${tool.threads})`);
   }
@@ -264,6 +267,7 @@ async function publishRemote(server: string, plan: FolderPlan): Promise<Publishe
     if (edits.length) url.searchParams.set('requires', edits.join(','));
     if (wanted.model !== bare.model) url.searchParams.set('model', wanted.model);
     if (wanted.threads) url.searchParams.set('threads', wanted.threads);
+    if (wanted.hosts) url.searchParams.set('hosts', wanted.hosts.join(','));
     if (v.declaration?.polyfills) url.searchParams.set('polyfills', v.declaration.polyfills.join(','));
     if (plan.version) url.searchParams.set('version', plan.version);
     if (plan.fallback === v.variant) url.searchParams.set('fallback', 'true');

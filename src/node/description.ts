@@ -38,6 +38,7 @@ const VARIANT_KEYS = new Set([
   'model',
   'threads',
   'polyfills',
+  'hosts',
   // Written by the demo's build script: checked when present, so a stale description is caught.
   'sha256',
   'bytes',

@@ -90,6 +90,16 @@ export const FEATURES: readonly Capability[] = /* @__PURE__ */ CAPABILITIES.filt
 export const HOSTS = ['browser', 'worker', 'node', 'deno', 'bun', 'workerd', 'native', 'unknown'] as const;
 export type Host = (typeof HOSTS)[number];
 
+/** The hosts a variant can be declared for: every host a profile can name, `unknown` aside. */
+export const VARIANT_HOSTS = /* @__PURE__ */ HOSTS.filter(
+  (h): h is Exclude<Host, 'unknown'> => h !== 'unknown',
+);
+export type VariantHost = (typeof VARIANT_HOSTS)[number];
+
+export function isVariantHost(name: string): name is VariantHost {
+  return (VARIANT_HOSTS as readonly string[]).includes(name);
+}
+
 /** What an engine can run: the contract's profile shape. `caps` is sorted in registry order. */
 export interface Profile {
   host: Host;

@@ -1,14 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Capability, THREAD_MODELS, type ThreadModel } from './caps.js';
+import {
+  type Capability,
+  HOSTS,
+  type Host,
+  THREAD_MODELS,
+  type ThreadModel,
+  type VariantHost,
+} from './caps.js';
 import { type Orderable, orderVariants } from './order.js';
-import { MODEL_RANK, select, THREAD_CAPS } from './select.js';
+import { MODEL_RANK, runsOn, select, THREAD_CAPS } from './select.js';
 
-const v = (name: string, model: ThreadModel, requires: Capability[], optional = false): Orderable => ({
+const v = (
+  name: string,
+  model: ThreadModel,
+  requires: Capability[],
+  optional = false,
+  hosts?: VariantHost[],
+): Orderable => ({
   name,
   model,
   requires,
   ...(optional ? { threads: 'optional' as const } : {}),
+  ...(hosts ? { hosts } : {}),
 });
 
 const names = (vs: readonly Orderable[]) => vs.map((x) => x.name);
@@ -152,6 +166,44 @@ describe('orderVariants', () => {
   });
 });
 
+describe('orderVariants with host declarations', () => {
+  const browserMt = v('mt-browser', 'sab', ['shared-memory', 'threads', 'workers'], false, [
+    'browser',
+    'worker',
+  ]);
+  const anyMt = v('mt', 'sab', ['shared-memory', 'threads', 'workers']);
+  const single = v('st', 'single', []);
+
+  it('hides nothing when the threaded build is for browsers only: Node reaches the next build', () => {
+    const { variants, hidden } = orderVariants([single, browserMt]);
+    expect(names(variants)).toEqual(['mt-browser', 'st']);
+    expect(hidden).toEqual([]);
+  });
+
+  it('puts a build declared for fewer hosts before its twin for every host, whatever the publish order, so neither is hidden', () => {
+    for (const given of permutations([anyMt, browserMt, single])) {
+      const { variants, reasons, hidden } = orderVariants(given);
+      expect(names(variants)).toEqual(['mt-browser', 'mt', 'st']);
+      expect(reasons[0]).toBe(
+        'mt-browser before mt: it requires everything mt requires, on fewer hosts (browser, worker)',
+      );
+      expect(hidden).toEqual([]);
+    }
+  });
+
+  it('reports the browser-only build hidden when a declared order puts its twin for every host first', () => {
+    const { hidden } = orderVariants([anyMt, browserMt], ['mt', 'mt-browser']);
+    expect(hidden).toEqual([{ variant: 'mt-browser', by: 'mt' }]);
+  });
+
+  it('reports a build hidden by two earlier ones that share its hosts between them', () => {
+    const browser = v('b', 'single', [], false, ['browser']);
+    const rest = v('r', 'single', [], false, ['worker', 'node']);
+    const both = v('x', 'single', [], false, ['browser', 'node']);
+    expect(orderVariants([browser, rest, both], ['b', 'r', 'x']).hidden).toEqual([{ variant: 'x', by: 'b' }]);
+  });
+});
+
 describe('orderVariants (properties)', () => {
   // A small pool, so that requirement sets often include one another.
   const POOL: Capability[] = [
@@ -169,17 +221,26 @@ describe('orderVariants (properties)', () => {
         model: fc.constantFrom(...THREAD_MODELS),
         requires: fc.subarray(POOL),
         optional: fc.boolean(),
+        // A few hosts, so that declarations often overlap; most builds declare none.
+        hosts: fc.option(fc.subarray(['browser', 'worker', 'node'] as VariantHost[], { minLength: 1 }), {
+          nil: undefined,
+          freq: 3,
+        }),
       }),
       { maxLength: 8 },
     )
-    .map((raw) => raw.map((r, i) => v(`v${i}`, r.model, r.requires, r.optional)));
+    .map((raw) => raw.map((r, i) => v(`v${i}`, r.model, r.requires, r.optional, r.hosts)));
+  /** The hosts a build is served on. */
+  const hostsOf = (x: Orderable): Host[] => HOSTS.filter((h) => runsOn(x, h));
   const caseArb = variantsArb.chain((vs) =>
     fc.record({
       variants: fc.constant(vs),
       declared: fc
         .shuffledSubarray([...names(vs), 'not-published'])
         .map((d) => d.filter((n, i) => d.indexOf(n) === i)),
-      profiles: fc.array(fc.subarray(POOL), { maxLength: 6 }),
+      profiles: fc.array(fc.record({ host: fc.constantFrom(...HOSTS), caps: fc.subarray(POOL) }), {
+        maxLength: 6,
+      }),
     }),
   );
 
@@ -238,15 +299,16 @@ describe('orderVariants (properties)', () => {
     );
   });
 
-  it('reports a build as hidden exactly when an earlier build needs a subset of what it needs, and names that build', () => {
+  it('reports a build as hidden exactly when, on each of its hosts, an earlier build there needs a subset of what it needs, and names one', () => {
     fc.assert(
       fc.property(caseArb, ({ variants, declared }) => {
         const { variants: out, hidden } = orderVariants(variants, declared);
         out.forEach((x, j) => {
           const earlier = out.slice(0, j).filter((u) => subset(effective(u), effective(x)));
+          const covered = hostsOf(x).every((h) => earlier.some((u) => runsOn(u, h)));
           const entry = hidden.find((h) => h.variant === x.name);
-          if (earlier.length === 0) expect(entry).toBeUndefined();
-          else expect(entry).toEqual({ variant: x.name, by: earlier[0]!.name });
+          if (!covered) expect(entry).toBeUndefined();
+          else expect(earlier.map((u) => u.name)).toContain(entry?.by);
         });
         expect(hidden.length).toBe(new Set(hidden.map((h) => h.variant)).size);
       }),
@@ -259,8 +321,12 @@ describe('orderVariants (properties)', () => {
       fc.property(caseArb, ({ variants, declared, profiles }) => {
         const { variants: out, hidden } = orderVariants(variants, declared);
         const hiddenNames = new Set(hidden.map((h) => h.variant));
-        for (const caps of [...profiles, POOL, []]) {
-          const chosen = select(out, caps).chosen;
+        const everything = HOSTS.flatMap((host) => [
+          { host, caps: POOL },
+          { host, caps: [] },
+        ]);
+        for (const profile of [...profiles, ...everything]) {
+          const chosen = select(out, profile).chosen;
           if (chosen) expect(hiddenNames.has(chosen.name), chosen.name).toBe(false);
         }
       }),
@@ -268,14 +334,15 @@ describe('orderVariants (properties)', () => {
     );
   });
 
-  it('serves every build that is not hidden to a profile with exactly what it needs and nothing more', () => {
+  it('serves every build that is not hidden to a profile with exactly what it needs and nothing more, on one of its hosts', () => {
     fc.assert(
       fc.property(caseArb, ({ variants, declared }) => {
         const { variants: out, hidden } = orderVariants(variants, declared);
         for (const x of out) {
           if (hidden.some((h) => h.variant === x.name)) continue;
           // For an optional-threads build, what it needs leaves out the thread capabilities.
-          expect(select(out, effective(x)).chosen?.name).toBe(x.name);
+          const got = hostsOf(x).map((host) => select(out, { host, caps: effective(x) }).chosen?.name);
+          expect(got, x.name).toContain(x.name);
         }
       }),
       { numRuns: 300 },

@@ -1,11 +1,12 @@
 /**
  * The preference order of a module's variants, so that no build is hidden behind another: the
  * most capable thread model first, and within one model a variant whose requirements include
- * another's before it (the SIMD build before the plain one, whatever their file names). A declared
- * order wins; what it hides is reported. Pure.
+ * another's before it (the SIMD build before the plain one, whatever their file names), and a build
+ * declared for fewer hosts before one for more that it would otherwise hide. A declared order wins;
+ * what it hides is reported. Pure.
  */
-import type { Capability, ThreadModel } from './caps.js';
-import { MODEL_RANK, type Selectable, THREAD_CAPS } from './select.js';
+import { type Capability, HOSTS, type Host, type ThreadModel } from './caps.js';
+import { MODEL_RANK, runsOn, type Selectable, THREAD_CAPS } from './select.js';
 
 export interface Orderable extends Selectable {
   model: ThreadModel;
@@ -15,7 +16,10 @@ export interface Ordering<V extends Orderable> {
   variants: V[];
   /** Why each variant stands before the next one, in order (one line per adjacent pair). */
   reasons: string[];
-  /** Variants no profile can ever get, and the earlier variant that every such profile takes first. */
+  /**
+   * Variants no profile can ever get, and the earlier variant such profiles take first (one that
+   * needs no more and is served on every host it is, when there is one).
+   */
   hidden: { variant: string; by: string }[];
 }
 
@@ -25,6 +29,12 @@ function effective(v: Orderable): Set<Capability> {
 }
 
 const includes = (a: Set<Capability>, b: Set<Capability>) => [...b].every((c) => a.has(c));
+
+/** The hosts a variant may be served on (`unknown` among them when it declares none). */
+const hostsOf = (v: Orderable): Host[] => HOSTS.filter((h) => runsOn(v, h));
+
+/** Whether `a` is served on every host `b` is served on. */
+const servedWherever = (a: Orderable, b: Orderable) => hostsOf(b).every((h) => runsOn(a, h));
 
 /** Why `a` must come before `b`, or null when nothing says so. */
 function mustPrecede(a: Orderable, b: Orderable): string | null {
@@ -38,6 +48,9 @@ function mustPrecede(a: Orderable, b: Orderable): string | null {
     const extra = [...ra].filter((c) => !rb.has(c));
     return `it requires everything ${b.name} requires and more (${extra.join(' ')})`;
   }
+  // Requiring as much on fewer hosts: first, or it is hidden where both are served.
+  if (includes(ra, rb) && servedWherever(b, a) && !servedWherever(a, b))
+    return `it requires everything ${b.name} requires, on fewer hosts (${hostsOf(a).join(', ')})`;
   return null;
 }
 
@@ -70,9 +83,11 @@ export function orderVariants<V extends Orderable>(
   });
   const hidden: Ordering<V>['hidden'] = [];
   ordered.forEach((v, j) => {
+    // Hidden: on every host it is served on, an earlier build that needs no more is served too.
     const need = effective(v);
-    const by = ordered.slice(0, j).find((u) => includes(need, effective(u)));
-    if (by) hidden.push({ variant: v.name, by: by.name });
+    const before = ordered.slice(0, j).filter((u) => includes(need, effective(u)));
+    if (before.length && hostsOf(v).every((h) => before.some((u) => runsOn(u, h))))
+      hidden.push({ variant: v.name, by: (before.find((u) => servedWherever(u, v)) ?? before[0]!).name });
   });
   return { variants: ordered, reasons, hidden };
 }

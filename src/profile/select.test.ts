@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAPABILITIES, type Capability } from './caps.js';
+import { CAPABILITIES, type Capability, HOSTS } from './caps.js';
 import { acceptable, missingFor, type Selectable, select, THREAD_CAPS } from './select.js';
 
 const demo = [
@@ -193,6 +193,120 @@ describe('acceptable', () => {
         expect(ok).toEqual(vs.filter((v) => missingFor(v, new Set(caps)).length === 0));
         // Threads may start exactly when the chosen build has everything it requires.
         if (chosen) expect(threads).toBe(chosen.requires.every((c) => caps.includes(c)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** The issue's shape: a threaded build whose own runtime check never starts threads on Node (it hangs there). */
+const hosted: Selectable[] = [
+  { name: 'mt', requires: ['shared-memory', 'threads', 'workers'], hosts: ['browser', 'worker'] },
+  { name: 'st', requires: [] },
+];
+const THREADED: Capability[] = ['shared-memory', 'threads', 'workers'];
+const forHosts = { variant: 'mt', missing: [], hosts: ['browser', 'worker'] };
+
+describe('select with host declarations', () => {
+  it.each([
+    ['an isolated browser page', 'browser', THREADED, 'mt', []],
+    ['a browser worker with threads', 'worker', THREADED, 'mt', []],
+    ['Node with threads', 'node', THREADED, 'st', [forHosts]],
+    ['Deno with threads', 'deno', THREADED, 'st', [forHosts]],
+    ['a host nobody named, with threads', 'unknown', THREADED, 'st', [forHosts]],
+    [
+      'a page that is not isolated',
+      'browser',
+      ['shared-memory'],
+      'st',
+      [{ variant: 'mt', missing: ['threads', 'workers'] }],
+    ],
+    [
+      'Node without threads (both reasons)',
+      'node',
+      ['shared-memory'],
+      'st',
+      [{ ...forHosts, missing: ['threads', 'workers'] }],
+    ],
+  ] as const)(
+    'gives %s (%s) the build declared for it, and says why the others were passed over',
+    (_who, host, caps, want, rejected) => {
+      const result = select(hosted, { host, caps });
+      expect(result.chosen?.name).toBe(want);
+      expect(result.rejected).toEqual(rejected);
+      expect(acceptable(hosted, { host, caps })[0]?.name).toBe(want);
+    },
+  );
+
+  it('reads bare capabilities as a profile of host unknown: a host-declared build is passed over', () => {
+    expect(select(hosted, THREADED)).toMatchObject({ chosen: { name: 'st' }, rejected: [forHosts] });
+    expect(acceptable(hosted, THREADED).map((v) => v.name)).toEqual(['st']);
+  });
+
+  it('serves the fallback whatever the profile lacks, but never on a host it is not declared for', () => {
+    const only = [hosted[0]!];
+    expect(select(only, { host: 'browser', caps: [] }, 'mt')).toMatchObject({
+      chosen: { name: 'mt' },
+      fallback: true,
+    });
+    expect(select(only, { host: 'node', caps: THREADED }, 'mt')).toMatchObject({
+      chosen: null,
+      fallback: false,
+      threads: false,
+      rejected: [forHosts],
+    });
+  });
+
+  it('lists in acceptable only the builds declared for the host: a loader never falls back onto another host’s build', () => {
+    expect(acceptable(hosted, { host: 'browser', caps: THREADED }).map((v) => v.name)).toEqual(['mt', 'st']);
+    expect(acceptable(hosted, { host: 'node', caps: THREADED }).map((v) => v.name)).toEqual(['st']);
+  });
+
+  const POOL = [...CAPABILITIES.slice(0, 6), 'simd'] as Capability[];
+
+  it('chooses for a record without hosts as before, whatever the host (property)', () => {
+    const variants = fc
+      .array(fc.record({ requires: fc.subarray(POOL), optional: fc.boolean() }), { maxLength: 6 })
+      .map((vs): Selectable[] =>
+        vs.map((v, i) => ({
+          name: `v${i}`,
+          requires: v.requires,
+          ...(v.optional ? { threads: 'optional' } : {}),
+        })),
+      );
+    fc.assert(
+      fc.property(variants, fc.subarray(POOL), fc.constantFrom(...HOSTS), (vs, caps, host) => {
+        expect(select(vs, { host, caps }, vs[0]?.name)).toEqual(select(vs, caps, vs[0]?.name));
+        expect(acceptable(vs, { host, caps })).toEqual(acceptable(vs, caps));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never chooses a build on a host it is not declared for, and names the hosts of every build it passed over for that (property)', () => {
+    const variants = fc
+      .array(
+        fc.record({
+          requires: fc.subarray(POOL),
+          hosts: fc.option(fc.subarray(['browser', 'worker', 'node'] as const, { minLength: 1 }), {
+            nil: undefined,
+          }),
+        }),
+        { maxLength: 6 },
+      )
+      .map((vs): Selectable[] =>
+        vs.map((v, i) => ({ name: `v${i}`, requires: v.requires, ...(v.hosts ? { hosts: v.hosts } : {}) })),
+      );
+    fc.assert(
+      fc.property(variants, fc.subarray(POOL), fc.constantFrom(...HOSTS), (vs, caps, host) => {
+        const { chosen, rejected } = select(vs, { host, caps }, vs.at(-1)?.name);
+        if (chosen) expect(chosen.hosts === undefined || chosen.hosts.includes(host as never)).toBe(true);
+        for (const r of rejected) {
+          const v = vs.find((x) => x.name === r.variant)!;
+          const here = v.hosts === undefined || v.hosts.includes(host as never);
+          expect(r.hosts).toEqual(here ? undefined : v.hosts);
+          expect(here && r.missing.length === 0).toBe(false);
+        }
       }),
       { numRuns: 500 },
     );

@@ -1,4 +1,4 @@
-import type { Capability, ThreadModel } from './caps.js';
+import type { Capability, Host, ThreadModel, VariantHost } from './caps.js';
 
 /** What selection needs of a variant (the manifest's variant record has more). */
 export interface Selectable {
@@ -10,7 +10,18 @@ export interface Selectable {
    * requirements ({@link THREAD_CAPS}) then do not count against a profile.
    */
   threads?: 'optional';
+  /**
+   * The hosts the build is declared for (a threaded build whose own runtime check never starts
+   * threads on Node hangs there). Absent: every host, `unknown` too.
+   */
+  hosts?: readonly VariantHost[];
 }
+
+/**
+ * What selection reads of a profile: its capabilities and its host. Bare capabilities are a
+ * profile whose host is `unknown`.
+ */
+export type ProfileInput = Iterable<Capability> | { host: Host; caps: Iterable<Capability> };
 
 /**
  * What starting threads needs: a variant with optional threads still runs without them. Shared
@@ -28,6 +39,11 @@ export interface Rejection {
   variant: string;
   /** The required capabilities the profile lacks, in the variant's order. */
   missing: Capability[];
+  /**
+   * Present when the variant is declared for some hosts only and the profile's host is not one of
+   * them: the hosts it is declared for.
+   */
+  hosts?: VariantHost[];
 }
 
 export interface Selection<V extends Selectable> {
@@ -51,12 +67,26 @@ export function missingFor(variant: Selectable, have: ReadonlySet<Capability>): 
 }
 
 /**
+ * Whether a build may be served on a host: one declared for some hosts only is never served on
+ * another, nor on a host nobody named (`unknown`): nothing says it runs there.
+ */
+export function runsOn(variant: Selectable, host: Host): boolean {
+  return variant.hosts === undefined || (variant.hosts as readonly Host[]).includes(host);
+}
+
+function read(profile: ProfileInput): { host: Host; have: Set<Capability> } {
+  return 'caps' in profile
+    ? { host: profile.host, have: new Set(profile.caps) }
+    : { host: 'unknown', have: new Set(profile) };
+}
+
+/**
  * The variants a profile can run, in preference order: what a loader may fall back on when the
  * chosen one fails to download or compile. The same rule as {@link select}, never a second copy.
  */
-export function acceptable<V extends Selectable>(variants: readonly V[], caps: Iterable<Capability>): V[] {
-  const have = new Set(caps);
-  return variants.filter((v) => missingFor(v, have).length === 0);
+export function acceptable<V extends Selectable>(variants: readonly V[], profile: ProfileInput): V[] {
+  const { host, have } = read(profile);
+  return variants.filter((v) => runsOn(v, host) && missingFor(v, have).length === 0);
 }
 
 /** Whether the chosen variant may start threads on a profile (see {@link Selection.threads}). */
@@ -66,22 +96,26 @@ function threadsAllowed(variant: Selectable, have: ReadonlySet<Capability>): boo
 
 /**
  * The one selection rule, shared by server and SDK (contract.md): the first variant, in preference
- * order, whose required capabilities are all in the profile. Pure: no I/O, no clock.
+ * order, declared for the profile's host (or for every host) whose required capabilities are all in
+ * the profile. The fallback is served whatever the profile lacks, but never on a host it is not
+ * declared for. Pure: no I/O, no clock.
  */
 export function select<V extends Selectable>(
   variants: readonly V[],
-  caps: Iterable<Capability>,
+  profile: ProfileInput,
   fallback?: string,
 ): Selection<V> {
-  const have = new Set(caps);
+  const { host, have } = read(profile);
   const rejected: Rejection[] = [];
   for (const variant of variants) {
     const missing = missingFor(variant, have);
-    if (missing.length === 0)
+    const here = runsOn(variant, host);
+    if (here && missing.length === 0)
       return { chosen: variant, fallback: false, threads: threadsAllowed(variant, have), rejected };
-    rejected.push({ variant: variant.name, missing });
+    rejected.push({ variant: variant.name, missing, ...(here ? {} : { hosts: [...variant.hosts!] }) });
   }
-  const marked = fallback === undefined ? undefined : variants.find((v) => v.name === fallback);
+  const marked =
+    fallback === undefined ? undefined : variants.find((v) => v.name === fallback && runsOn(v, host));
   return {
     chosen: marked ?? null,
     fallback: marked !== undefined,

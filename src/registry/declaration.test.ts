@@ -6,6 +6,7 @@ import {
   applyDeclaration,
   DeclarationError,
   parseDeclaration,
+  parseHosts,
   parseModel,
   parsePolyfills,
   parseRequiresEdit,
@@ -127,15 +128,52 @@ describe('parsePolyfills', () => {
   });
 });
 
+describe('parseHosts', () => {
+  it.each([
+    ['browser,worker', ['browser', 'worker']],
+    [' node ', ['node']],
+    ['worker,browser,worker', ['browser', 'worker']],
+    [
+      ['native', 'deno', 'bun', 'workerd'],
+      ['deno', 'bun', 'workerd', 'native'],
+    ],
+  ])('reads the hosts %j, deduplicated, in the contract order', (input, want) => {
+    expect(parseHosts(input)).toEqual(want);
+  });
+
+  it.each([
+    [
+      'browser,nodejs',
+      'hosts: nodejs is not a host (one of browser, worker, node, deno, bun, workerd, native)',
+    ],
+    ['unknown', 'hosts: unknown is not a host (one of browser, worker, node, deno, bun, workerd, native)'],
+    ['Browser', 'hosts: (a name) is not a host (one of browser, worker, node, deno, bun, workerd, native)'],
+    ['', 'hosts: must name at least one host'],
+    [[], 'hosts: must name at least one host'],
+    [3, 'hosts: must be a comma-separated string or an array of strings'],
+  ])('refuses %j, naming the field (and the name, when it is a plain word)', (input, message) => {
+    const err = errorOf(() => parseHosts(input));
+    expect(err.field).toBe('hosts');
+    expect(err.message).toBe(message);
+  });
+});
+
 describe('parseDeclaration', () => {
   it('reads every declaration of a weft.json entry or gathered flags', () => {
     expect(
-      parseDeclaration({ requires: '+simd', model: 'sab', threads: 'optional', polyfills: ['wait-queue'] }),
+      parseDeclaration({
+        requires: '+simd',
+        model: 'sab',
+        threads: 'optional',
+        polyfills: ['wait-queue'],
+        hosts: ['worker', 'browser'],
+      }),
     ).toEqual({
       requires: { add: ['simd'], remove: [] },
       model: 'sab',
       threads: 'optional',
       polyfills: ['wait-queue'],
+      hosts: ['browser', 'worker'],
     });
     expect(parseDeclaration({})).toEqual({});
   });
@@ -145,6 +183,7 @@ describe('parseDeclaration', () => {
     [{ model: 'pthreads' }, 'variants[3].model'],
     [{ threads: 'yes' }, 'variants[3].threads'],
     [{ polyfills: 'nope' }, 'variants[3].polyfills'],
+    [{ hosts: 'nodejs' }, 'variants[3].hosts'],
   ])('names the variant and field of a bad declaration %j', (raw, field) => {
     const err = errorOf(() => parseDeclaration(raw, 'variants[3]'));
     expect(err.field).toBe(field);
@@ -172,6 +211,14 @@ describe('applyDeclaration', () => {
 
   it('marks a threaded build as running on one thread where threads cannot start', () => {
     expect(applyDeclaration(sab, { threads: 'optional' })).toEqual({ ...sab, threads: 'optional' });
+  });
+
+  it('carries the declared hosts through, and leaves a build without them for every host', () => {
+    expect(applyDeclaration(sab, { hosts: ['browser', 'worker'] })).toEqual({
+      ...sab,
+      hosts: ['browser', 'worker'],
+    });
+    expect(applyDeclaration(sab, {})).not.toHaveProperty('hosts');
   });
 
   it('refuses to remove a capability the build does not require: it names another build', () => {
@@ -220,6 +267,7 @@ describe('declaration errors (property)', () => {
       ['model', parseModel],
       ['threads', parseThreads],
       ['polyfills', parsePolyfills],
+      ['hosts', parseHosts],
     ];
     fc.assert(
       fc.property(odd, fc.constantFrom(...parsers), fc.boolean(), (raw, [field, parse], asArray) => {

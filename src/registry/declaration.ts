@@ -1,15 +1,18 @@
 /**
  * What a publisher declares about a variant, beside what inspection derived: capabilities to add
- * or remove, the thread model, optional threads, polyfills. One parser for every way in (the CLI's
+ * or remove, the thread model, optional threads, polyfills, the hosts it is for. One parser for every way in (the CLI's
  * flags, `PUT`'s query, the `weft.json` description file), so each gives the same errors, naming the
  * field. Pure.
  */
 import {
   type Capability,
   isCapability,
+  isVariantHost,
   normalizeCaps,
   THREAD_MODELS,
   type ThreadModel,
+  VARIANT_HOSTS,
+  type VariantHost,
 } from '../profile/caps.js';
 import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
 import { THREAD_CAPS } from '../profile/select.js';
@@ -19,6 +22,8 @@ export interface VariantDeclaration {
   model?: ThreadModel;
   threads?: 'optional';
   polyfills?: PolyfillName[];
+  /** The hosts the build is for (never served on another); absent: every host. */
+  hosts?: VariantHost[];
 }
 
 /** A declaration that cannot be applied: unknown, malformed or contradictory. `field` names it. */
@@ -78,6 +83,19 @@ export function parsePolyfills(value: unknown, field = 'polyfills'): PolyfillNam
 }
 
 /**
+ * The hosts a build is for: `browser,worker` (or an array), at least one, each a host a profile
+ * names (`unknown` is not one). Deduplicated, in the order of the contract's host list.
+ */
+export function parseHosts(value: unknown, field = 'hosts'): VariantHost[] {
+  const names = list(value, field).map((s) => s.trim());
+  for (const name of names)
+    if (!isVariantHost(name))
+      throw new DeclarationError(field, `${safe(name)} is not a host (one of ${VARIANT_HOSTS.join(', ')})`);
+  if (names.length === 0) throw new DeclarationError(field, 'must name at least one host');
+  return VARIANT_HOSTS.filter((h) => names.includes(h));
+}
+
+/**
  * Applies a declaration to what inspection found. A removal of a capability the build does not
  * require, and optional threads on a build that has none, are contradictions, not no-ops: they
  * say the publisher meant another build.
@@ -86,7 +104,7 @@ export function applyDeclaration(
   found: { model: ThreadModel; requires: readonly Capability[] },
   declared: VariantDeclaration,
   at = '',
-): { model: ThreadModel; requires: Capability[]; threads?: 'optional' } {
+): { model: ThreadModel; requires: Capability[]; threads?: 'optional'; hosts?: VariantHost[] } {
   const field = (name: string) => (at ? `${at}.${name}` : name);
   const requires = new Set(found.requires);
   for (const cap of declared.requires?.remove ?? []) {
@@ -109,6 +127,7 @@ export function applyDeclaration(
     model,
     requires: normalizeCaps(requires),
     ...(declared.threads ? { threads: declared.threads } : {}),
+    ...(declared.hosts ? { hosts: declared.hosts } : {}),
   };
 }
 
@@ -120,6 +139,7 @@ export function parseDeclaration(raw: Record<string, unknown>, at = ''): Variant
   if (raw.model !== undefined) out.model = parseModel(raw.model, field('model'));
   if (raw.threads !== undefined) out.threads = parseThreads(raw.threads, field('threads'));
   if (raw.polyfills !== undefined) out.polyfills = parsePolyfills(raw.polyfills, field('polyfills'));
+  if (raw.hosts !== undefined) out.hosts = parseHosts(raw.hosts, field('hosts'));
   return out;
 }
 

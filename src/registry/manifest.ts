@@ -8,7 +8,15 @@
  * so nothing a request or a publish does grows with the number of modules. Stores written before
  * (one `manifest.json`, schemas 1 and 2) are read once and upgraded in place (migrate.ts).
  */
-import { type Capability, isCapability, THREAD_MODELS, type ThreadModel } from '../profile/caps.js';
+import {
+  type Capability,
+  isCapability,
+  isVariantHost,
+  THREAD_MODELS,
+  type ThreadModel,
+  VARIANT_HOSTS,
+  type VariantHost,
+} from '../profile/caps.js';
 import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
 import { BUNDLE_ID, BUNDLE_PATH, type Bundle, MAX_BUNDLE_FILES, ROLES } from './bundle.js';
 import { toHex } from './digest.js';
@@ -35,6 +43,8 @@ export interface Variant {
   polyfills: PolyfillName[];
   /** `optional`: the build also runs on one thread, and is chosen for profiles without threads too. */
   threads?: 'optional';
+  /** The hosts it is declared for: never served on another (nor on `unknown`). Absent: every host. */
+  hosts?: VariantHost[];
   /** The whole build: its wasm (the blob above), glue, workers and data, published as one. */
   bundle?: Bundle;
 }
@@ -259,6 +269,15 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
     v.threads === undefined || v.threads === 'optional',
     `${at}.threads`,
     'must be "optional" when present',
+  );
+  need(
+    v.hosts === undefined ||
+      (Array.isArray(v.hosts) &&
+        v.hosts.length > 0 &&
+        v.hosts.every((h) => typeof h === 'string' && isVariantHost(h)) &&
+        new Set(v.hosts).size === v.hosts.length),
+    `${at}.hosts`,
+    `must be a non-empty array of distinct hosts (${VARIANT_HOSTS.join(', ')}) when present`,
   );
   if (v.bundle !== undefined) validateBundle(v.bundle, v.blob as string, `${at}.bundle`);
 }

@@ -203,6 +203,7 @@ async function publishNow(
       size: p.input.bytes.length,
       polyfills: p.declared.polyfills ?? defaultPolyfills(p.model),
       ...(p.threads ? { threads: p.threads } : {}),
+      ...(p.hosts ? { hosts: p.hosts } : {}),
       ...(bundle ? { bundle } : {}),
     };
     published.push({ variant, report: p.report });

@@ -1,4 +1,5 @@
 import type { Profile } from '../profile/caps.js';
+import type { Rejection } from '../profile/select.js';
 
 /**
  * Plain-language reasons a profile lacks threads, for the loader to show ("why did my users get the
@@ -20,4 +21,16 @@ export function explainThreads(profile: Profile): string[] {
   if (reasons.length === 0)
     reasons.push('a shared WebAssembly.Memory could not be posted to another thread here');
   return reasons;
+}
+
+/**
+ * The builds passed over because they are declared for other hosts only ("the threaded build is
+ * for browsers"): part of why a loader on this host got a build without threads.
+ */
+export function explainHosts(profile: Profile, rejected: readonly Rejection[]): string[] {
+  return rejected
+    .filter((r) => r.hosts)
+    .map(
+      (r) => `${r.variant} is declared for ${r.hosts!.join(', ')} only, not for this host (${profile.host})`,
+    );
 }

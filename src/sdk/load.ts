@@ -3,7 +3,7 @@ import type { Profile } from '../profile/caps.js';
 import { encodeToken } from '../profile/codec.js';
 import type { PolyfillName } from '../profile/polyfills.js';
 import { acceptable, type Rejection, select } from '../profile/select.js';
-import { explainThreads } from './explain.js';
+import { explainHosts, explainThreads } from './explain.js';
 import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
 
 import type { RemoteBundle, RemoteModule, RemoteVariant } from './wire.js';
@@ -32,7 +32,7 @@ export interface LoadResult {
   module: WebAssembly.Module;
   variant: RemoteVariant;
   profile: Profile;
-  /** Variants passed over, with what the profile lacked. */
+  /** Variants passed over, with what the profile lacked (and, for one declared for other hosts, those hosts). */
   rejected: Rejection[];
   /** Variants that were chosen but failed to download, verify or compile, with why. */
   failed: { variant: string; reason: string }[];
@@ -41,7 +41,7 @@ export interface LoadResult {
    * with optional threads on an engine that cannot start them: tell its glue to run on one thread.
    */
   threads: boolean;
-  /** Why threads were not granted (empty when they were). */
+  /** Why threads were not granted (empty when they were), a threaded build passed over for its hosts among them. */
   why: string[];
   polyfills: unknown;
 }
@@ -109,7 +109,7 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
         } else if (variant)
           return finish(
             name,
-            { module, variant, profile, rejected: select(manifest.variants, profile.caps).rejected, failed },
+            { module, variant, profile, rejected: select(manifest.variants, profile).rejected, failed },
             options,
             server,
           );
@@ -125,9 +125,9 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
     manifest ??= await entry;
   }
 
-  const selection = select(manifest.variants, profile.caps, manifest.fallback);
+  const selection = select(manifest.variants, profile, manifest.fallback);
   rejected = selection.rejected;
-  const runnable = acceptable(manifest.variants, profile.caps);
+  const runnable = acceptable(manifest.variants, profile);
   const candidates = manifest.variants.filter(
     (v) => (v === selection.chosen || runnable.includes(v)) && !failed.some((f) => f.variant === v.name),
   );
@@ -185,8 +185,9 @@ async function finish(
       );
     }
   }
-  const threads = got.variant.model !== 'single' && select([got.variant], got.profile.caps).threads;
-  return { ...got, instance, threads, why: explainThreads(got.profile), polyfills };
+  const threads = got.variant.model !== 'single' && select([got.variant], got.profile).threads;
+  const why = [...explainThreads(got.profile), ...(threads ? [] : explainHosts(got.profile, got.rejected))];
+  return { ...got, instance, threads, why, polyfills };
 }
 
 // Set by scripts/build.mjs for the browser bundle (/v1/sdk.js), so that bundle never carries the

@@ -2,7 +2,7 @@
  * The wire answers of HTTP API v1, typed once: the server's routes build them and the SDK reads
  * them (type-only on both sides, so no code moves between client and server).
  */
-import type { Capability, Host, ThreadModel } from '../profile/caps.js';
+import type { Capability, Host, ThreadModel, VariantHost } from '../profile/caps.js';
 import type { PolyfillName } from '../profile/polyfills.js';
 import type { Rejection } from '../profile/select.js';
 
@@ -17,6 +17,8 @@ export interface RemoteVariant {
   integrity: string;
   /** `optional`: the build also runs on one thread (see `LoadResult.threads`). */
   threads?: 'optional';
+  /** The hosts it is declared for (never chosen on another); absent: every host. */
+  hosts?: VariantHost[];
   /** The whole build (wasm, glue, workers), when it was published as one: see `weft/emscripten`. */
   bundle?: RemoteBundle;
 }
@@ -58,6 +60,8 @@ export interface ResolveAnswer {
   /** Whether the build may start threads on this profile. */
   threads: boolean;
   optionalThreads?: true;
+  /** The hosts the chosen variant is declared for, when it is declared for some only. */
+  hosts?: VariantHost[];
   bundle?: RemoteBundle;
   fallback: boolean;
   rejected: Rejection[];

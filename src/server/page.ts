@@ -59,7 +59,7 @@ async function show(profile) {
     if (res.ok) section.append(el('p', {}, 'This browser gets ', el('strong', { className: 'variant' }, body.variant), ' (' + body.model + ', ' + body.size + ' bytes).'));
     else section.append(el('p', {}, el('strong', { className: 'variant' }, 'no variant'), ': ' + body.error.message));
     const rejected = body.rejected ?? body.error?.rejected ?? [];
-    if (rejected.length) section.append(el('ul', {}, ...rejected.map((r) => el('li', {}, r.variant + ' needs ' + r.missing.join(', ')))));
+    if (rejected.length) section.append(el('ul', {}, ...rejected.map((r) => el('li', {}, r.variant + (r.hosts ? ' is for ' + r.hosts.join(', ') + ' only' : '') + (r.missing.length ? ' needs ' + r.missing.join(', ') : '')))));
     section.append(el('pre', {}, "curl -o " + m.name + ".wasm '" + location.origin + '/v1/modules/' + m.name + '/wasm?' + query + "'"));
     $('modules').append(section);
   }

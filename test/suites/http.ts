@@ -212,6 +212,39 @@ export function httpSuite(ctx: SuiteContext): void {
     expect(body.error.rejected).toEqual([{ variant: 'sab', missing: ['shared-memory', 'threads'] }]);
   });
 
+  it('serves a build published with hosts=browser,worker to a browser profile only, and says why Node got the other', async () => {
+    for (const [name, query] of [
+      ['single', ''],
+      ['sab', '?hosts=browser,worker'],
+    ] as const) {
+      const put = await get(`/v1/modules/browser-only/variants/${name}${query}`, {
+        method: 'PUT',
+        body: ctx.demo[name] as Uint8Array<ArrayBuffer>,
+        headers: { Authorization: `Bearer ${ctx.token}` },
+      });
+      expect(put.status).toBe(201);
+    }
+    const resolve = async (host: string) =>
+      (await (await get(`/v1/modules/browser-only/resolve?caps=${SAB_CAPS}&host=${host}`)).json()) as {
+        variant: string;
+        rejected: unknown[];
+      };
+    expect(await resolve('browser')).toMatchObject({ variant: 'sab', rejected: [] });
+    expect(await resolve('node')).toMatchObject({
+      variant: 'single',
+      rejected: [{ variant: 'sab', missing: [], hosts: ['browser', 'worker'] }],
+    });
+    const bad = await get('/v1/modules/browser-only/variants/sab?hosts=browser,nodejs', {
+      method: 'PUT',
+      body: ctx.demo.sab as Uint8Array<ArrayBuffer>,
+      headers: { Authorization: `Bearer ${ctx.token}` },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'bad_declaration', message: expect.stringMatching(/^hosts: nodejs is not a host/) },
+    });
+  });
+
   it('refuses PUT without the token (401) and with a wrong one, and publishes nothing', async () => {
     const demo = await publishDemo('unauthorized');
     const put = (auth?: string) =>

@@ -64,7 +64,7 @@ function describeBundle(c: Context, bundle: Bundle): RemoteBundle {
 
 /** Selects for the request's profile; 406 with every rejection when nothing fits. */
 function choose(ctx: AppContext, name: string, entry: ModuleEntry, profile: RequestProfile) {
-  const result = select(entry.variants, profile.caps, entry.fallback);
+  const result = select(entry.variants, profile, entry.fallback);
   ctx.stats.record(profile.caps, name, result.chosen?.name ?? null);
   const profileReport = {
     host: profile.host,
@@ -138,6 +138,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       // profile that cannot run them (its glue must stay on one thread), and for single builds.
       threads,
       ...(v.threads ? { optionalThreads: true as const } : {}),
+      ...(v.hosts ? { hosts: v.hosts } : {}),
       ...(v.bundle ? { bundle: v.bundle } : {}),
       fallback,
       rejected,

@@ -9,7 +9,7 @@ import { nameParam } from './params.js';
 
 const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
 /** Query parameters that declare what inspection cannot see (declaration.ts). */
-const DECLARED = ['requires', 'model', 'threads', 'polyfills'] as const;
+const DECLARED = ['requires', 'model', 'threads', 'polyfills', 'hosts'] as const;
 
 /**
  * The `PUT` answers once the variant is committed; its precompressed copies are made after, on the
