@@ -1,0 +1,122 @@
+/**
+ * `weft/emscripten` on onnxruntime-web 1.30's threaded build, published whole (`weft publish` of a
+ * folder with its .mjs and .wasm): Emscripten >= 3.1.58 ES6 glue that is its own pthread worker
+ * (`new Worker(new URL(import.meta.url), {name: 'em-pthread'})`). weft is on another origin than
+ * the page; the glue runs from a same-origin blob URL, so its workers are same-origin too. On an
+ * isolated page in Chromium and Firefox it starts its pthread pool and ORT initialises on 4
+ * threads; on a page that is not isolated it runs on one thread, and nothing hangs.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/node/serve.js';
+import { fsStore } from '../src/registry/stores/fs.js';
+import { describeBrowsers, type TestBrowser } from './harness/browsers.js';
+import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
+import { type PageServer, startPageServer } from './harness/pages.js';
+import { describeWith } from './harness/require.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+const MJS = realBuild('onnxruntime-web@1.30.0', 'dist/ort-wasm-simd-threaded.mjs');
+
+/** A store with ORT's threaded build published as one bundle (threads optional: it runs on one too). */
+async function serveOrt(mjs: string): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-ort-'));
+  mkdirSync(join(dir, 'ort'));
+  for (const f of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'])
+    cpSync(join(dirname(mjs), f), join(dir, 'ort', f));
+  await run(process.execPath, [
+    CLI,
+    'publish',
+    join(dir, 'ort'),
+    '--store',
+    join(dir, 'store'),
+    '--threads',
+    'optional',
+  ]);
+  return startServer({ store: fsStore({ dir: join(dir, 'store') }), port: 0 });
+}
+
+// Counts the workers the page constructs (the loader makes them through the page's `Worker`),
+// and how many answered (each pthread worker posts once it has loaded the module), then
+// initialises ORT's C API: `_OrtInit(numThreads, loggingLevel)` is 0 on success. ORT's pool is
+// numThreads - 1 workers: the main thread is the fourth.
+const page = (server: string) => `<!doctype html><meta charset="utf-8"><script type="module">
+  let constructed = 0;
+  const answered = new Set();
+  const Real = Worker;
+  window.Worker = class extends Real {
+    constructor(u, o) { super(u, o); constructed++; this.addEventListener('message', () => answered.add(this)); }
+  };
+  window.outcome = (async () => {
+    const { loadEmscripten } = await import('${server}/v1/emscripten.js');
+    const t0 = performance.now();
+    try {
+      const { app, variant, threads } = await loadEmscripten('ort', {
+        server: '${server}', timeout: 20000,
+        moduleArgs: (weft, { threads }) => ({ ...weft, numThreads: threads ? 4 : 1 }),
+      });
+      const init = app._OrtInit(threads ? 4 : 1, 3);
+      return { variant: variant.name, threads, init, workers: constructed, answered: answered.size, isolated: crossOriginIsolated };
+    } catch (e) {
+      return { error: String(e.message), stage: e.stage, ms: performance.now() - t0 };
+    }
+  })();
+</script>`;
+
+describeWith('onnxruntime-web 1.30 (real build)', MJS, REAL_BUILDS_INSTALL, (mjs) => {
+  let server: RunningServer;
+  let pages: PageServer;
+  beforeAll(async () => {
+    server = await serveOrt(mjs);
+    pages = await startPageServer({ '/ort.html': { type: 'text/html', body: page(server.url) } });
+  });
+  afterAll(async () => {
+    await pages?.close();
+    await server?.close();
+  });
+
+  describeBrowsers('weft/emscripten from another origin', (engine) => {
+    let browser: TestBrowser;
+    beforeAll(async () => {
+      browser = await engine.launch();
+    });
+    afterAll(() => browser?.close());
+
+    const outcome = async (kind: 'isolated' | 'plain') => {
+      const p = await browser.newPage();
+      try {
+        await p.goto(`${pages.origin}/${kind}/ort.html`);
+        return await p.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome);
+      } finally {
+        await p.close();
+      }
+    };
+
+    it('starts the self-worker pthread pool on an isolated page and initialises ORT on 4 threads', async () => {
+      expect(await outcome('isolated')).toEqual({
+        variant: 'ort-wasm-simd-threaded',
+        threads: true,
+        init: 0,
+        workers: 3,
+        answered: 3,
+        isolated: true,
+      });
+    });
+
+    it('runs the same build on one thread on a page that is not isolated, starting no worker', async () => {
+      expect(await outcome('plain')).toEqual({
+        variant: 'ort-wasm-simd-threaded',
+        threads: false,
+        init: 0,
+        workers: 0,
+        answered: 0,
+        isolated: false,
+      });
+    });
+  });
+});
