@@ -99,9 +99,9 @@ export async function loadEmscripten<M = Record<string, unknown>>(
       }
       return (await Promise.race([runInBrowser(run), w.failed])) as M;
     } catch (err) {
-      w.settle();
-      w.terminateAll();
       const stage: Stage = err instanceof StageError ? err.stage : 'glue';
+      w.fail(stage, err);
+      w.terminateAll();
       throw new LoadError(name, got.variant.name, errorMessage(err), { stage });
     }
   };

@@ -60,7 +60,16 @@ export function runFactory(s: StartUp): Promise<unknown> {
       throw new StageError(watch.stage === 'glue' ? 'glue' : watch.stage, errorMessage(err));
     },
   );
-  return Promise.race([settled, watch.failed]).finally(() => watch.settle());
+  return Promise.race([settled, watch.failed]).then(
+    (app) => {
+      watch.settle();
+      return app;
+    },
+    (err: StageError) => {
+      watch.fail(err.stage, err);
+      throw err;
+    },
+  );
 }
 
 export function errorMessage(err: unknown): string {

@@ -33,7 +33,7 @@ export interface Watch {
   workers: { started: number; answered: number };
   /** Registers the `Worker` the glue's prelude picks up under `token`; unregister once imported. */
   register(token: string): () => void;
-  /** Ends the watch: a later worker error is the glue's own business again. */
+  /** Ends the watch on a ready module: a later worker error is the glue's own business again. */
   settle(): void;
   /** Terminates every worker this start-up made (after a failure). */
   terminateAll(): void;
@@ -56,6 +56,7 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
   });
   failed.catch(() => {});
   let settled = false;
+  let ok = false;
   const made: AnyWorker[] = [];
   const w: Watch = {
     stage: 'glue',
@@ -73,7 +74,8 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
       return () => map.delete(token);
     },
     settle() {
-      settled = true;
+      if (settled) return;
+      settled = ok = true;
       clearTimeout(timer);
     },
     terminateAll() {
@@ -105,7 +107,7 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
     const onError = (e: unknown) => w.fail('workers', `worker ${name} failed: ${errorText(e)}`);
     if (worker.on) {
       // Node: the glue's `on('error', e => worker.onerror(e))` rethrows, which would crash the
-      // process; while the load is watched the error ends the load instead.
+      // process; unless the load ended ready, the error ends the load instead.
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', (code) => {
@@ -114,7 +116,7 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
       let theirs: ((e: unknown) => void) | undefined;
       Object.defineProperty(worker, 'onerror', {
         configurable: true,
-        get: () => (e: unknown) => (settled ? theirs?.(e) : undefined),
+        get: () => (e: unknown) => (ok ? theirs?.(e) : undefined),
         set: (fn) => {
           theirs = fn;
         },
