@@ -74,6 +74,7 @@ export async function runInBrowser(r: BrowserRun): Promise<unknown> {
     got: r.got,
     files,
     base: bundle.base,
+    paths: bundle.files.map((f) => f.path),
     mainScript: main,
     moduleArgs: r.moduleArgs,
     threads: r.threads,

@@ -69,6 +69,7 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
     got: r.got,
     files,
     base: bundle.base,
+    paths: bundle.files.map((f) => f.path),
     moduleArgs: r.moduleArgs,
     threads: r.threads,
     watch,

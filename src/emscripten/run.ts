@@ -14,8 +14,9 @@ export interface StartUp {
   got: LoadResult;
   /** The bundle's files as the glue will find them (blob URLs, written paths). */
   files: Map<string, string>;
-  /** Where a path that is no file of the bundle resolves (the bundle's base URL). */
+  /** The bundle's URL prefix, and every path in it (its wasm among them). */
   base: string;
+  paths: string[];
   /** The glue's same-origin blob URL (browsers). */
   mainScript?: string;
   moduleArgs?: ModuleArgs;
@@ -25,8 +26,11 @@ export interface StartUp {
 
 export function runFactory(s: StartUp): Promise<unknown> {
   const { got, watch } = s;
+  // A file of the bundle: its verified copy when weft made one (glue, workers), else its URL
+  // in the bundle (the wasm, which instantiateWasm never fetches).
+  const file = (path: string) => s.files.get(path) ?? (s.paths.includes(path) ? s.base + path : undefined);
   const weft: WeftModuleArgs = {
-    locateFile: (path) => s.files.get(path) ?? s.base + path,
+    locateFile: (path) => file(path) ?? s.base + path,
     instantiateWasm(imports, receive) {
       watch.stage = 'instantiate';
       WebAssembly.instantiate(got.module, imports).then(
@@ -44,7 +48,7 @@ export function runFactory(s: StartUp): Promise<unknown> {
     variant: got.variant,
     threads: s.threads,
     module: got.module,
-    file: (path) => s.files.get(path),
+    file,
   };
   let ready: Promise<unknown>;
   try {
