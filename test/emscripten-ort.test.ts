@@ -4,7 +4,9 @@
  * (`new Worker(new URL(import.meta.url), {name: 'em-pthread'})`). weft is on another origin than
  * the page; the glue runs from a same-origin blob URL, so its workers are same-origin too. On an
  * isolated page in Chromium and Firefox it starts its pthread pool and ORT initialises on 4
- * threads; on a page that is not isolated it runs on one thread, and nothing hangs.
+ * threads; on a page that is not isolated it runs on one thread, and nothing hangs; on a page that
+ * forbids workers (CSP) the threaded start fails at stage 'workers' and weft starts it again on
+ * one thread (the build was published with optional threads), saying so in `why`.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -45,7 +47,7 @@ async function serveOrt(mjs: string): Promise<RunningServer> {
 // and how many answered (each pthread worker posts once it has loaded the module), then
 // initialises ORT's C API: `_OrtInit(numThreads, loggingLevel)` is 0 on success. ORT's pool is
 // numThreads - 1 workers: the main thread is the fourth.
-const page = (server: string) => `<!doctype html><meta charset="utf-8"><script type="module">
+const page = (server: string, csp = '') => `<!doctype html><meta charset="utf-8">${csp}<script type="module">
   let constructed = 0;
   const answered = new Set();
   const Real = Worker;
@@ -56,12 +58,12 @@ const page = (server: string) => `<!doctype html><meta charset="utf-8"><script t
     const { loadEmscripten } = await import('${server}/v1/emscripten.js');
     const t0 = performance.now();
     try {
-      const { app, variant, threads } = await loadEmscripten('ort', {
+      const { app, variant, threads, why } = await loadEmscripten('ort', {
         server: '${server}', timeout: 20000,
         moduleArgs: (weft, { threads }) => ({ ...weft, numThreads: threads ? 4 : 1 }),
       });
       const init = app._OrtInit(threads ? 4 : 1, 3);
-      return { variant: variant.name, threads, init, workers: constructed, answered: answered.size, isolated: crossOriginIsolated };
+      return { variant: variant.name, threads, init, workers: constructed, answered: answered.size, isolated: crossOriginIsolated, why: why.at(-1) };
     } catch (e) {
       return { error: String(e.message), stage: e.stage, ms: performance.now() - t0 };
     }
@@ -73,7 +75,14 @@ describeWith('onnxruntime-web 1.30 (real build)', MJS, REAL_BUILDS_INSTALL, (mjs
   let pages: PageServer;
   beforeAll(async () => {
     server = await serveOrt(mjs);
-    pages = await startPageServer({ '/ort.html': { type: 'text/html', body: page(server.url) } });
+    pages = await startPageServer({
+      '/ort.html': { type: 'text/html', body: page(server.url) },
+      // The page forbids every worker: the threaded start fails, and weft starts ORT on one thread.
+      '/no-workers.html': {
+        type: 'text/html',
+        body: page(server.url, `<meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`),
+      },
+    });
   });
   afterAll(async () => {
     await pages?.close();
@@ -87,10 +96,10 @@ describeWith('onnxruntime-web 1.30 (real build)', MJS, REAL_BUILDS_INSTALL, (mjs
     });
     afterAll(() => browser?.close());
 
-    const outcome = async (kind: 'isolated' | 'plain') => {
+    const outcome = async (kind: 'isolated' | 'plain', file = 'ort.html') => {
       const p = await browser.newPage();
       try {
-        await p.goto(`${pages.origin}/${kind}/ort.html`);
+        await p.goto(`${pages.origin}/${kind}/${file}`);
         return await p.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome);
       } finally {
         await p.close();
@@ -105,6 +114,7 @@ describeWith('onnxruntime-web 1.30 (real build)', MJS, REAL_BUILDS_INSTALL, (mjs
         workers: 3,
         answered: 3,
         isolated: true,
+        why: undefined,
       });
     });
 
@@ -116,6 +126,22 @@ describeWith('onnxruntime-web 1.30 (real build)', MJS, REAL_BUILDS_INSTALL, (mjs
         workers: 0,
         answered: 0,
         isolated: false,
+        why: expect.stringMatching(/isolat/),
+      });
+    });
+
+    it('falls back to one thread where workers cannot start (CSP worker-src none), and says so', async () => {
+      expect(await outcome('isolated', 'no-workers.html')).toEqual({
+        variant: 'ort-wasm-simd-threaded',
+        threads: false,
+        init: 0,
+        // The pool's 3 workers were constructed by the first start, none ran; the second starts none.
+        workers: 3,
+        answered: 0,
+        isolated: true,
+        why: expect.stringMatching(
+          /^workers failed, running on one thread: .*stage workers: worker ort-wasm-simd-threaded\.mjs failed/,
+        ),
       });
     });
   });

@@ -95,10 +95,17 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
   // A constructor (`new Worker(url, options)` in the glue) that returns the engine's worker, watched.
   function makeWorker(url: unknown, options?: unknown): AnyWorker {
     const Real = (globalThis as unknown as { Worker: new (u: unknown, o?: unknown) => AnyWorker }).Worker;
-    const worker = new Real(url, options);
+    const name = describe(url);
+    let worker: AnyWorker;
+    try {
+      worker = new Real(url, options);
+    } catch (err) {
+      // Refused outright (a Content-Security-Policy without worker-src for blob:, say).
+      w.fail('workers', `worker ${name} was refused: ${errorText(err)}`);
+      throw err;
+    }
     made.push(worker);
     w.workers.started++;
-    const name = describe(url);
     let answered = false;
     const onMessage = () => {
       if (!answered) w.workers.answered++;
