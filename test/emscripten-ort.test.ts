@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadEmscripten } from '../src/emscripten/index.js';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { describeBrowsers, type TestBrowser } from './harness/browsers.js';
@@ -87,6 +88,18 @@ describeWith('onnxruntime-web 1.30 (real build)', MJS, REAL_BUILDS_INSTALL, (mjs
   afterAll(async () => {
     await pages?.close();
     await server?.close();
+  });
+
+  it('on Node 20 starts the same build (its own worker_threads worker) and initialises ORT on 4 threads', async () => {
+    const { app, variant, threads } = await loadEmscripten<{ _OrtInit(n: number, log: number): number }>(
+      'ort',
+      {
+        server: server.url,
+        timeout: 20_000,
+        moduleArgs: { numThreads: 4 },
+      },
+    );
+    expect([variant.name, threads, app._OrtInit(4, 3)]).toEqual(['ort-wasm-simd-threaded', true, 0]);
   });
 
   describeBrowsers('weft/emscripten from another origin', (engine) => {
