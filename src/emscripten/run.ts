@@ -33,13 +33,13 @@ export function runFactory(s: StartUp): Promise<unknown> {
     locateFile: (path) => file(path) ?? s.base + path,
     instantiateWasm(imports, receive) {
       watch.stage = 'instantiate';
-      WebAssembly.instantiate(got.module, imports).then(
-        (instance) => {
+      WebAssembly.instantiate(got.module, imports)
+        .then((instance) => {
           watch.stage = 'ready';
+          // The glue's start-up runs inside receive (preRun, constructors, main): what it throws ends the load.
           receive(instance, got.module);
-        },
-        (err) => watch.fail('instantiate', err),
-      );
+        })
+        .catch((err) => watch.fail(watch.stage, err));
       return {};
     },
   };
