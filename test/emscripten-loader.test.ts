@@ -39,6 +39,19 @@ async function serveApp(builds: string): Promise<{ server: RunningServer; store:
   // The same source with -sEXPORT_ES6 glue (app.mjs), as a module of its own.
   cpSync(join(builds, 'es6'), join(dir, 'app-es6'), { recursive: true });
   await run(process.execPath, [CLI, 'publish', join(dir, 'app-es6'), '--store', store]);
+  // The same ES6 glue ending in another export form, which only a lexer tells from a script.
+  cpSync(join(builds, 'es6'), join(dir, 'app-es6-named'), { recursive: true });
+  for (const v of ['pthreads', 'plain']) {
+    const glue = join(dir, 'app-es6-named', v, 'app.mjs');
+    writeFileSync(
+      glue,
+      readFileSync(glue, 'utf8').replace(
+        'export default createApp;',
+        'export { createApp as default, createApp };',
+      ),
+    );
+  }
+  await run(process.execPath, [CLI, 'publish', join(dir, 'app-es6-named'), '--store', store]);
   return { store, server: await startServer({ store: fsStore({ dir: store }), port: 0 }) };
 }
 
@@ -55,6 +68,40 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
       expect(app._build_kind()).toBe(1);
       expect(app._count_primes(200_000)).toBe(17_984);
       expect(app._work_off_main()).toBe(200_000);
+    } finally {
+      app.PThread?.terminateAllThreads();
+    }
+  });
+
+  it("on Node 20 composes the caller's moduleArgs with weft's: their print, locateFile and instantiateWasm are kept and wrapped", async () => {
+    served = await serveApp(builds);
+    const located: string[] = [];
+    const given: unknown[] = [];
+    const { app, module } = await loadEmscripten<App>('app', {
+      server: served.server.url,
+      moduleArgs: {
+        print: () => {},
+        locateFile: (path: string, prefix: string) => {
+          located.push(path);
+          return prefix + path;
+        },
+        instantiateWasm: (
+          imports: WebAssembly.Imports,
+          receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void,
+          verified: WebAssembly.Module,
+        ) => {
+          given.push(verified);
+          WebAssembly.instantiate(verified, imports).then((i) => receive(i, verified));
+          return {};
+        },
+      },
+    });
+    try {
+      expect(app._count_primes(200_000)).toBe(17_984);
+      expect(app._work_off_main()).toBe(200_000);
+      // Bundle files (app.wasm, app.worker.js) are answered by weft; nothing else was asked for.
+      expect(located).toEqual([]);
+      expect(given).toEqual([module]);
     } finally {
       app.PThread?.terminateAllThreads();
     }
@@ -95,8 +142,10 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
         body: `<!doctype html><meta charset="utf-8"><script type="module">
           window.outcome = (async () => {
             const { loadEmscripten } = await import('${served.server.url}/v1/emscripten.js');
-            const module = new URLSearchParams(location.search).get('module') ?? 'app';
-            const { app, variant, threads } = await loadEmscripten(module, { server: '${served.server.url}' });
+            const query = new URLSearchParams(location.search);
+            const module = query.get('module') ?? 'app';
+            const exportName = query.get('exportName') ?? undefined;
+            const { app, variant, threads } = await loadEmscripten(module, { server: '${served.server.url}', exportName });
             const primes = app._count_primes(200000);
             return { variant: variant.name, threads, kind: app._build_kind(), primes, offMain: app._work_off_main(), isolated: crossOriginIsolated };
           })().catch((e) => ({ error: String(e && e.stack || e) }));
@@ -110,10 +159,12 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
     await served?.server.close();
   });
 
-  const outcome = async (kind: 'isolated' | 'plain', module = 'app') => {
+  const outcome = async (kind: 'isolated' | 'plain', module = 'app', exportName = '') => {
     const page = await browser.newPage();
     try {
-      await page.goto(`${pages.origin}/${kind}/app.html?module=${module}`);
+      await page.goto(
+        `${pages.origin}/${kind}/app.html?module=${module}${exportName && `&exportName=${exportName}`}`,
+      );
       return await page.evaluate(
         () => (window as unknown as { outcome: Promise<Record<string, unknown>> }).outcome,
       );
@@ -154,4 +205,18 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
       isolated: true,
     });
   });
+
+  it.each(['', 'createApp'])(
+    'runs ES6 glue that ends in `export { createApp as default, createApp }` (exportName %j): no duplicate default export',
+    async (exportName) => {
+      expect(await outcome('isolated', 'app-es6-named', exportName)).toEqual({
+        variant: 'pthreads',
+        threads: true,
+        kind: 1,
+        primes: 17_984,
+        offMain: 200_000,
+        isolated: true,
+      });
+    },
+  );
 });

@@ -3,9 +3,11 @@
  * run. It loads through the SDK (probe, select, verified compile), then takes that same variant's
  * glue from its bundle, checked against its integrity, so the glue of one build never meets the
  * wasm of another; hands the glue the verified module (`instantiateWasm`, passing the module on
- * for pthread workers); and points `locateFile` into the bundle. Pthread workers start from
- * same-origin blob URLs of the verified scripts, so weft may live on another origin than the page
- * (browsers refuse `new Worker(url)` across origins).
+ * for pthread workers); and points `locateFile` into the bundle, composed with the caller's
+ * `moduleArgs` (see compose.ts). Pthread workers start from same-origin blob URLs of the verified
+ * scripts, so weft may live on another origin than the page (browsers refuse `new Worker(url)`
+ * across origins). A start-up is watched (watch.ts): it ends ready or with a LoadError naming its
+ * stage, never hangs.
  *
  * @example
  * import { loadEmscripten } from 'weft/emscripten';
@@ -13,20 +15,35 @@
  * app._count_primes(200000);
  */
 
-import { fetchBundleFile } from '../sdk/bundle.js';
 import { LoadError, type LoadOptions, type LoadResult, load, type RemoteBundle } from '../sdk/load.js';
+import { type BrowserRun, runInBrowser } from './browser.js';
+import type { ModuleArgs } from './compose.js';
+import { errorMessage } from './run.js';
+import { type Stage, StageError, watch } from './watch.js';
+
+export type { ModuleArgs, WeftContext, WeftModuleArgs } from './compose.js';
+export { factoryName, glueShape, resolveRelativeUrls, workerKind } from './glue.js';
+export { moduleShape } from './lexer.js';
+export type { Stage } from './watch.js';
 
 export interface EmscriptenOptions extends Omit<LoadOptions, 'instantiate' | 'imports'> {
-  /** Fields of Emscripten's `Module` object for the factory (`print`, `arguments`, ...). */
-  moduleArgs?: Record<string, unknown>;
-  /** The factory's name in classic glue (`-sEXPORT_NAME`); read from the glue when omitted. */
+  /**
+   * Fields of Emscripten's `Module` object for the factory (`print`, `arguments`, `locateFile`,
+   * ...), composed with weft's: or a function `(weft, context) => Module` that builds on them.
+   */
+  moduleArgs?: ModuleArgs;
+  /** The factory's name: classic glue's `-sEXPORT_NAME` (read from the glue when omitted), or an ES module's named export. */
   exportName?: string;
+  /** Milliseconds the whole load may take before it fails with a LoadError (default 60 000). */
+  timeout?: number;
 }
 
 export interface EmscriptenResult<M> extends Omit<LoadResult, 'instance' | 'polyfills'> {
   /** The ready Emscripten module (what the build's factory resolves to). */
   app: M;
 }
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** The bundle of the chosen variant, refused unless its wasm is the very module that was verified. */
 export function bundleOf(name: string, got: LoadResult): RemoteBundle {
@@ -45,61 +62,72 @@ export function bundleOf(name: string, got: LoadResult): RemoteBundle {
 }
 
 /**
- * Runs an Emscripten factory with what weft gives every build: the verified module through
- * `instantiateWasm` (passed on with the instance: Emscripten hands it to every pthread worker), and
- * `locateFile` into the bundle. A failed instantiation rejects, instead of leaving the factory waiting.
+ * Loads the chosen variant's Emscripten build and returns its ready module. Fails with a
+ * LoadError whose `stage` says where ('wasm', 'glue', 'instantiate', 'workers', 'ready'). A build
+ * with optional threads whose workers fail is started again on one thread (`threads: false`, and
+ * `why` says so): a `moduleArgs` function sees `context.threads` to size its pool.
  */
-export function runFactory(
-  factory: (args: object) => Promise<unknown>,
-  got: LoadResult,
-  locate: (path: string) => string,
-  extra: Record<string, unknown> = {},
-): Promise<unknown> {
-  let fail: (err: unknown) => void = () => {};
-  const failed = new Promise<never>((_, reject) => {
-    fail = reject;
-  });
-  const ready = factory({
-    ...extra,
-    locateFile: locate,
-    instantiateWasm(
-      imports: WebAssembly.Imports,
-      receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
-    ) {
-      WebAssembly.instantiate(got.module, imports).then((instance) => receive(instance, got.module), fail);
-      return {};
-    },
-  });
-  return Promise.race([ready, failed]);
-}
-
-/** The factory name of classic (non-ES6) glue: `var createApp = (() => {` or `= (function(`. */
-export function factoryName(glue: string): string | undefined {
-  return /var\s+([A-Za-z_$][\w$]*)\s*=\s*\(\s*(?:\(\)\s*=>|function\s*\()/.exec(glue)?.[1];
-}
-
-/** Loads the chosen variant's Emscripten build and returns its ready module. */
 export async function loadEmscripten<M = Record<string, unknown>>(
   name: string,
   options: EmscriptenOptions = {},
 ): Promise<EmscriptenResult<M>> {
-  const got = await load(name, { ...options, instantiate: false });
+  const deadline = Date.now() + (options.timeout ?? DEFAULT_TIMEOUT_MS);
+  const loading = load(name, { ...options, instantiate: false });
+  const got = await beforeDeadline(
+    loading,
+    deadline,
+    () => new LoadError(name, undefined, 'no wasm in time', { stage: 'wasm' }),
+  );
   const bundle = bundleOf(name, got);
-  const doFetch = options.fetch ?? fetch;
-  let app: M;
-  try {
-    if (typeof WEFT_BROWSER_BUNDLE !== 'boolean' && isNode()) {
-      const { runOnNode } = await import('./node.js');
-      app = (await runOnNode(got, bundle, options, doFetch)) as M;
-    } else {
-      app = (await runInBrowser(got, bundle, options, doFetch)) as M;
+  const start = async (threads: boolean) => {
+    const names = new Map<string, string>();
+    const w = watch(Math.max(0, deadline - Date.now()), (url) => names.get(String(url)) ?? String(url));
+    const run: BrowserRun = {
+      got,
+      bundle,
+      moduleArgs: options.moduleArgs,
+      exportName: options.exportName,
+      threads,
+      doFetch: options.fetch ?? fetch,
+      watch: w,
+      names,
+    };
+    try {
+      if (typeof WEFT_BROWSER_BUNDLE !== 'boolean' && isNode()) {
+        const { runOnNode } = await import('./node.js');
+        return (await Promise.race([runOnNode(run), w.failed])) as M;
+      }
+      return (await Promise.race([runInBrowser(run), w.failed])) as M;
+    } catch (err) {
+      const stage: Stage = err instanceof StageError ? err.stage : 'glue';
+      w.fail(stage, err);
+      w.terminateAll();
+      throw new LoadError(name, got.variant.name, errorMessage(err), { stage });
     }
-  } catch (err) {
-    if (err instanceof LoadError) throw err;
-    throw new LoadError(name, got.variant.name, err instanceof Error ? err.message : String(err));
-  }
+  };
   const { instance: _i, polyfills: _p, ...rest } = got;
-  return { ...rest, app };
+  try {
+    return { ...rest, app: await start(got.threads) };
+  } catch (err) {
+    // Threads were optional: one thread is still the build working, said so in the result.
+    if (!(got.threads && got.variant.threads === 'optional' && (err as LoadError).stage === 'workers'))
+      throw err;
+    const app = await start(false);
+    return {
+      ...rest,
+      app,
+      threads: false,
+      why: [...got.why, `workers failed, running on one thread: ${(err as Error).message}`],
+    };
+  }
+}
+
+function beforeDeadline<T>(p: Promise<T>, deadline: number, late: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 // Set by scripts/build.mjs for the browser bundle (/v1/emscripten.js): no Node path in it.
@@ -108,42 +136,3 @@ declare const WEFT_BROWSER_BUNDLE: boolean | undefined;
 const isNode = () =>
   typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ===
     'string' && typeof (globalThis as { window?: unknown }).window === 'undefined';
-
-/**
- * In a browser: the glue and its worker scripts become same-origin blob URLs of their verified
- * bytes. ES6 glue is imported as is; classic glue gets an `export default` of its factory for this
- * import, and goes to the workers unchanged (they `importScripts` it).
- */
-async function runInBrowser(
-  got: LoadResult,
-  bundle: RemoteBundle,
-  options: EmscriptenOptions,
-  doFetch: typeof fetch,
-): Promise<unknown> {
-  const glue = new TextDecoder().decode(await fetchBundleFile(bundle, bundle.entry, doFetch));
-  const blobUrl = (text: string) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
-  const workers = new Map<string, string>();
-  for (const f of bundle.files.filter((f) => f.role === 'worker'))
-    workers.set(f.path, blobUrl(new TextDecoder().decode(await fetchBundleFile(bundle, f.path, doFetch))));
-  const es6 = /\bexport\s+default\b/.test(glue);
-  let main: string;
-  let factoryUrl: string;
-  if (es6) {
-    // Started from a blob URL, ES6 glue would resolve its relative URLs (`new URL('app.wasm',
-    // import.meta.url)`, in pthread workers too) against blob:, which is no base: they resolve
-    // against the bundle, where the file is.
-    main = factoryUrl = blobUrl(
-      glue.replaceAll('import.meta.url', JSON.stringify(bundle.base + bundle.entry)),
-    );
-  } else {
-    const exportName = options.exportName ?? factoryName(glue);
-    if (!exportName) throw new Error('cannot find the factory in the classic glue: pass exportName');
-    main = blobUrl(glue);
-    factoryUrl = blobUrl(`${glue}\nexport default ${exportName};`);
-  }
-  const factory = (
-    (await import(/* @vite-ignore */ factoryUrl)) as { default: (args: object) => Promise<unknown> }
-  ).default;
-  const locate = (path: string) => workers.get(path) ?? bundle.base + path;
-  return runFactory(factory, got, locate, { ...options.moduleArgs, mainScriptUrlOrBlob: main });
-}

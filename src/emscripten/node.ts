@@ -2,44 +2,76 @@
  * On Node: the bundle's files (all but the wasm, which is the verified module already) are written,
  * each checked against its integrity, into a fresh folder of their own under the paths the
  * toolchain gave them, and the glue is loaded from there (Node's pthread workers start from files;
- * Node cannot import blob URLs). Classic glue is required; ES6 glue (`export default`) imported.
+ * Node cannot import blob URLs). Classic glue is required; ES module glue imported (written as
+ * `.mjs` when its name does not say so, as is an ES module worker file).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fetchBundleFile } from '../sdk/bundle.js';
-import type { LoadResult, RemoteBundle } from '../sdk/load.js';
-import { type EmscriptenOptions, runFactory } from './index.js';
+import type { BrowserRun } from './browser.js';
+import { pickFactory } from './browser.js';
+import { factoryName, glueShape, workerKind, workerPrelude } from './glue.js';
+import { type Factory, runFactory } from './run.js';
+import { StageError } from './watch.js';
 
-export async function runOnNode(
-  got: LoadResult,
-  bundle: RemoteBundle,
-  options: EmscriptenOptions,
-  doFetch: typeof fetch,
-): Promise<unknown> {
+export async function runOnNode(r: BrowserRun): Promise<unknown> {
+  const { bundle, watch } = r;
   const dir = mkdtempSync(join(tmpdir(), `weft-${bundle.id}-`));
-  const written = new Map<string, string>();
+  const token = `${bundle.id}:${Math.random().toString(36).slice(2)}`;
+  const files = new Map<string, string>();
+  let esm = false;
   for (const f of bundle.files.filter((f) => f.role !== 'wasm')) {
     const target = resolve(dir, f.path);
     // Paths come from the server's answer: never outside the folder.
-    if (!target.startsWith(dir + sep)) throw new Error(`the bundle names a path outside itself: ${f.path}`);
+    if (!target.startsWith(dir + sep))
+      throw new StageError('glue', `the bundle names a path outside itself: ${f.path}`);
     mkdirSync(dirname(target), { recursive: true });
-    const bytes = await fetchBundleFile(bundle, f.path, doFetch);
-    // ES6 glue under a .js name (emcc -sEXPORT_ES6 -o app.js) is written as .mjs, so Node imports it.
-    const es6 = f.path === bundle.entry && /\bexport\s+default\b/.test(new TextDecoder().decode(bytes));
-    const file = es6 && !target.endsWith('.mjs') ? `${target}.mjs` : target;
-    writeFileSync(file, bytes);
-    written.set(f.path, file);
+    const bytes = await fetchBundleFile(bundle, f.path, r.doFetch);
+    const body = new TextDecoder().decode(bytes);
+    const isEntry = f.path === bundle.entry;
+    if (isEntry) esm = glueShape(body).esm;
+    const module = isEntry ? esm : f.role === 'worker' && workerKind(body) === 'module';
+    const file = module && !target.endsWith('.mjs') ? `${target}.mjs` : target;
+    // The glue's `new Worker(...)` goes through the watch (see workerPrelude).
+    writeFileSync(file, isEntry ? workerPrelude(token) + body : bytes);
+    files.set(f.path, file);
+    r.names.set(file, f.path);
   }
-  const entry = written.get(bundle.entry);
-  if (!entry) throw new Error('the bundle has no glue to start from');
-  const factory = (
-    entry.endsWith('.mjs')
-      ? ((await import(pathToFileURL(entry).href)) as { default: unknown }).default
-      : createRequire(entry)(entry)
-  ) as (args: object) => Promise<unknown>;
-  const locate = (path: string) => written.get(path) ?? bundle.base + path;
-  return runFactory(factory, got, locate, options.moduleArgs);
+  const entry = files.get(bundle.entry);
+  if (!entry) throw new StageError('glue', 'the bundle has no glue to start from');
+  const unregister = watch.register(token);
+  let factory: Factory;
+  try {
+    if (esm) factory = pickFactory(await import(pathToFileURL(entry).href), r.exportName);
+    else {
+      const exported = createRequire(entry)(entry) as unknown;
+      const named = r.exportName ?? factoryName(readFileSync(entry, 'utf8'));
+      factory = (
+        typeof exported === 'function' ? exported : (exported as Record<string, unknown>)[named ?? '']
+      ) as Factory;
+      if (typeof factory !== 'function')
+        throw new Error('the classic glue exports no factory (pass exportName)');
+    }
+  } catch (err) {
+    if (err instanceof StageError) throw err;
+    throw new StageError(
+      'glue',
+      `the glue did not load: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  } finally {
+    unregister();
+  }
+  return runFactory({
+    factory,
+    got: r.got,
+    files,
+    base: bundle.base,
+    paths: bundle.files.map((f) => f.path),
+    moduleArgs: r.moduleArgs,
+    threads: r.threads,
+    watch,
+  });
 }

@@ -47,14 +47,18 @@ export interface LoadResult {
 }
 
 export class LoadError extends Error {
+  /** Where the load was when it failed, when a loader knows (`weft/emscripten`: 'glue', 'workers', ...). */
+  readonly stage: string | undefined;
   constructor(
     readonly module: string,
     readonly variant: string | undefined,
     reason: string,
-    readonly details: { rejected?: Rejection[]; failed?: LoadResult['failed'] } = {},
+    readonly details: { rejected?: Rejection[]; failed?: LoadResult['failed']; stage?: string } = {},
   ) {
-    super(`weft: cannot load ${module}${variant ? ` (variant ${variant})` : ''}: ${reason}`);
+    const at = details.stage ? ` at stage ${details.stage}` : '';
+    super(`weft: cannot load ${module}${variant ? ` (variant ${variant})` : ''}${at}: ${reason}`);
     this.name = 'LoadError';
+    this.stage = details.stage;
   }
 }
 

@@ -119,10 +119,14 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
     await next();
   });
   // CORS and CORP for /v1: any origin may load the scripts and the wasm (isolated pages included).
+  // COEP too: a script an isolated page starts as a worker (a bundle's worker script, a glue that
+  // is its own worker, loaded from a same-origin mount) must carry require-corp itself, or the
+  // browser refuses that worker. It changes nothing for a response that is no document or worker.
   app.use('/v1/*', async (c, next) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Access-Control-Expose-Headers', EXPOSED);
     c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    c.header('Cross-Origin-Embedder-Policy', 'require-corp');
     if (c.req.method !== 'OPTIONS') return next();
     return c.body(null, 204, {
       'Access-Control-Allow-Methods': 'GET,HEAD,PUT,OPTIONS',

@@ -1,0 +1,65 @@
+/**
+ * What weft reads in an Emscripten glue (or a worker file beside it) and the few rewrites it
+ * makes before running it from a blob URL. Pure functions of the text.
+ */
+import { moduleShape } from './lexer.js';
+
+export interface GlueShape {
+  /** ES module glue (`-sEXPORT_ES6`): imported as is; otherwise a classic script. */
+  esm: boolean;
+  /** Names an ES module exports (`default` included however it is spelled). */
+  exports: string[];
+  /**
+   * The glue is its own pthread worker (Emscripten >= 3.1.58 ES6: `new Worker(new URL(import.meta.url),
+   * {name: 'em-pthread'})`): its `import.meta.url` must stay the same-origin URL it runs from.
+   */
+  selfWorker: boolean;
+}
+
+export function glueShape(text: string): GlueShape {
+  const { esm, exports } = moduleShape(text);
+  return {
+    esm,
+    exports,
+    selfWorker: /new\s+Worker\s*\(\s*(?:new\s+URL\s*\(\s*)?import\.meta\.url\s*\)?\s*[,)]/.test(text),
+  };
+}
+
+/**
+ * A worker file, by what it is: a `module` the glue loads as an ES module worker (static
+ * `import`/`export`), or a classic `script` (importScripts, dynamic import(), Node's require).
+ */
+export function workerKind(text: string): 'module' | 'script' {
+  return moduleShape(text).esm ? 'module' : 'script';
+}
+
+/** The factory name of classic (non-ES6) glue: `var createApp = (() => {` or `= (function(`. */
+export function factoryName(glue: string): string | undefined {
+  return /var\s+([A-Za-z_$][\w$]*)\s*=\s*\(\s*(?:\(\)\s*=>|function\s*\()/.exec(glue)?.[1];
+}
+
+/**
+ * Resolves the glue's relative file references against the bundle: `new URL('app.wasm',
+ * import.meta.url)` becomes `new URL('app.wasm', "<bundle base>")`. From a blob URL those would
+ * resolve against `blob:`, which is no base. Every other `import.meta.url` (the script's own
+ * address, the URL a self-worker starts from) is left alone: it stays the same-origin blob URL,
+ * so the workers it starts are same-origin too.
+ */
+export function resolveRelativeUrls(glue: string, base: string): string {
+  return glue.replace(
+    /(new\s+URL\s*\(\s*(?:"[^"\n]*"|'[^'\n]*'|`[^`$\n]*`)\s*,\s*)import\.meta\.url(\s*\))/g,
+    (_, head: string, tail: string) => `${head}${JSON.stringify(base)}${tail}`,
+  );
+}
+
+/** The global registry a glue's `Worker` looks itself up in (see `watchWorkers`). */
+export const WORKERS_KEY = 'weft.emscripten.workers';
+
+/**
+ * A line put before the glue so that its `new Worker(...)` goes through the load's watcher: where
+ * the registry has no entry (in a pthread worker, which runs the same glue) it is the engine's own,
+ * looked up when called (Node's glue sets `global.Worker` only after this line ran).
+ */
+export function workerPrelude(token: string): string {
+  return `var Worker=globalThis[Symbol.for(${JSON.stringify(WORKERS_KEY)})]?.get(${JSON.stringify(token)})??function(u,o){return new globalThis.Worker(u,o)};`;
+}
