@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineProject } from 'vitest/config';
+import { emccPthreadsBase64 } from './test/harness/emcc-pthreads.js';
 
 // Offline and quiet: no Cloudflare fetches, no metrics, wrangler's state kept in the project.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
@@ -23,7 +24,11 @@ export default defineProject({
       miniflare: { bindings: { WEFT_PUBLISH_TOKEN: 'test-token-0123456789' } },
     }),
   ],
-  define: { __WEFT_DEMO__: JSON.stringify(demo) },
+  // The Debian emcc pthreads build (null without emcc), for the upload protocol's cases.
+  define: {
+    __WEFT_DEMO__: JSON.stringify(demo),
+    __WEFT_EMCC_PTHREADS__: JSON.stringify(emccPthreadsBase64()),
+  },
   test: {
     name: 'workers',
     include: ['test/workers/**/*.test.ts'],

@@ -29,6 +29,7 @@ const GUIDES: Record<string, Record<string, string>> = {
   'wasi-threads.md': { 'app.wasm': demo('wasi-threads') },
   'shared-everything.md': { 'app.set.wasm': demo('set') },
   'non-js-loader.md': {},
+  'publish-from-ci.md': { 'app.c': join(root, 'fixtures/c/primes.c') },
 };
 
 /** The ```sh blocks of a guide, in order. */
@@ -39,8 +40,14 @@ function shellBlocks(file: string): string[] {
 
 let server: RunningServer;
 let bin: string;
+// The publish token of the guides that publish over HTTP, as CI would hold it.
+const PUBLISH_TOKEN = 'docs-publish-token-0123456789';
 beforeAll(async () => {
-  server = await startServer({ port: 0, storeDir: mkdtempSync(join(tmpdir(), 'weft-docs-store-')) });
+  server = await startServer({
+    port: 0,
+    storeDir: mkdtempSync(join(tmpdir(), 'weft-docs-store-')),
+    publishToken: PUBLISH_TOKEN,
+  });
   // `weft` on PATH, as `npm i -g weft` would put it, running this checkout's build.
   bin = mkdtempSync(join(tmpdir(), 'weft-bin-'));
   writeFileSync(
@@ -54,6 +61,7 @@ afterAll(() => server.close());
 /** Guides whose commands need a toolchain, and the command that installs it. */
 const NEEDS: Record<string, { found: boolean; install: string }> = {
   'emscripten-pthreads.md': { found: emccVersion() !== null, install: EMCC_INSTALL },
+  'publish-from-ci.md': { found: emccVersion() !== null, install: EMCC_INSTALL },
   'wasm-bindgen.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
   'dotnet.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
 };
@@ -80,7 +88,12 @@ describe('integration guides: every shell command in docs/guides runs', () => {
       // A non-zero exit (a failed command or one of the guide's own `grep -q` checks) fails the test.
       await run('bash', ['-euo', 'pipefail', '-c', block], {
         cwd,
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WEFT_SERVER: server.url },
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH}`,
+          WEFT_SERVER: server.url,
+          WEFT_PUBLISH_TOKEN: PUBLISH_TOKEN,
+        },
       }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
         throw new Error(`${guide}: a command failed:\n${block}\n${err.stderr || err.message}`);
       });

@@ -4,6 +4,7 @@ import { loadAssets } from '../src/node/assets.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
 import { describeMatrix } from './harness/clients.js';
+import { emccPthreadsBuild } from './harness/emcc-pthreads.js';
 import { httpSuite } from './suites/http.js';
 
 const demo = Object.fromEntries(
@@ -19,7 +20,7 @@ describe('HTTP API v1 on the memory store', () => {
     'weft',
     async () => createApp({ store: memoryStore(), publishToken: token, assets: await loadAssets() }),
     (client) => {
-      httpSuite({ client, demo, token, precompressed: true });
+      httpSuite({ client, demo, token, precompressed: true, build: emccPthreadsBuild() });
     },
   );
 });

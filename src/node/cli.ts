@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util';
 import { probe } from '../detect/index.js';
 import { InspectError, inspect } from '../inspect/index.js';
 import { threadModel, VARIANT_HOSTS } from '../profile/caps.js';
-import { applyDeclaration, DeclarationError, parseDeclaration } from '../registry/declaration.js';
-import { ManifestError, type Variant } from '../registry/manifest.js';
-import { glueOf, PublishError, type PublishSetResult, publishSet } from '../registry/publish.js';
+import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
+import { ManifestError } from '../registry/manifest.js';
+import { PublishError, publishSet } from '../registry/publish.js';
 import { fsStore } from '../registry/stores/fs.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';
 import { nodeEncoders } from './encoders.js';
+import { type Published, publishRemote } from './remote-publish.js';
 import { startServer } from './serve.js';
 
 const USAGE = `usage: weft <command> [options]
@@ -20,7 +21,8 @@ commands:
   inspect <file.wasm>    toolchain, thread model and required capabilities   [--glue FILE]... [--json]
                          (reads the glue named like the wasm beside it: app.js, app.mjs, app.worker.js)
   publish <dir|files>    inspect and publish variants (weft.json describes a folder; see docs)
-                         --store DIR | --server URL   (--server reads WEFT_PUBLISH_TOKEN)
+                         --store DIR | --server URL   (--server reads WEFT_PUBLISH_TOKEN, uploads
+                         only the files the server lacks; --json prints a summary)
                          [--module NAME] [--version V] [--requires +cap,-cap] [--model M]
                          [--threads optional] [--hosts browser,worker] [--fallback VARIANT] [--order a,b,c]
   probe                  this Node's capability profile                  [--json] [--deep]`;
@@ -149,7 +151,8 @@ const PUBLISH_USAGE = `usage: weft publish <dir | files.wasm...> (--store DIR | 
   [--module NAME] [--version V]
   [--requires +cap,-cap] [--model M] [--threads optional] [--polyfills a,b]   (for every variant given)
   [--hosts h,...]   served on these hosts only: ${VARIANT_HOSTS.join(', ')}
-  [--fallback VARIANT] [--order a,b,c]`;
+  [--fallback VARIANT] [--order a,b,c]
+  [--json]   with --server: a machine-readable summary on stdout (progress stays on stderr)`;
 
 async function publishCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -167,6 +170,7 @@ async function publishCommand(args: string[]): Promise<number> {
       hosts: { type: 'string' },
       fallback: { type: 'string' },
       order: { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   if (positionals.length === 0 || !!values.store === !!values.server) {
@@ -202,10 +206,12 @@ async function publishCommand(args: string[]): Promise<number> {
   if (values.fallback) plan.fallback = values.fallback;
   if (values.order) plan.order = values.order.split(',');
 
-  console.log(`${plan.module}: ${plan.variants.length} variant(s)`);
-  for (const line of plan.grouping) console.log(`  ${line}`);
+  // With --json, stdout holds the summary alone.
+  const say = values.json ? console.error : console.log;
+  say(`${plan.module}: ${plan.variants.length} variant(s)`);
+  for (const line of plan.grouping) say(`  ${line}`);
   const result = values.server
-    ? await publishRemote(values.server, plan)
+    ? await publishRemote(values.server, plan, { json: values.json === true })
     : await publishLocal(values.store!, plan);
   if (typeof result === 'number') return result;
   for (const { variant, report } of result.published) {
@@ -224,70 +230,9 @@ async function publishLocal(dir: string, plan: FolderPlan): Promise<Published> {
   return { published, ordering: { ...ordering, variants: ordering.variants.map((v) => v.name) } };
 }
 
-/** What a publish reports, from the store or from the server's answers. */
-interface Published {
-  published: PublishSetResult['published'];
-  ordering: { variants: string[]; reasons: string[]; hidden: { variant: string; by: string }[] };
-}
-
 function printOrdering(ordering: Published['ordering']): void {
   console.log(`order: ${ordering.variants.join(' > ')}`);
   for (const reason of ordering.reasons) console.log(`  ${reason}`);
   for (const h of ordering.hidden)
     console.log(`  warning: ${h.variant} is never chosen: every engine that can run it takes ${h.by} first`);
-}
-
-/**
- * Publishes a plan to a server, one `PUT` per variant. The server sees only the wasm, so what the
- * glue showed (read here) travels as a declaration: the difference between inspecting with and
- * without the glue, besides what the publisher declared.
- */
-async function publishRemote(server: string, plan: FolderPlan): Promise<Published | number> {
-  const token = process.env.WEFT_PUBLISH_TOKEN;
-  if (!token) {
-    console.error('weft publish: set WEFT_PUBLISH_TOKEN to publish to a server');
-    return 2;
-  }
-  const published: Published['published'] = [];
-  let ordering: Published['ordering'] | undefined;
-  for (const [i, v] of plan.variants.entries()) {
-    if (v.bundle)
-      console.error(
-        `weft publish: ${v.variant}: PUT sends the wasm only; its ${v.bundle.files.length - 1} other file(s) are not published (publish whole builds with --store)`,
-      );
-    const bare = inspect(v.bytes);
-    const seen = inspect(v.bytes, { glue: glueOf(v) });
-    const wanted = applyDeclaration(seen, v.declaration ?? {});
-    // Under the server's own path: weft may be mounted at one (https://site/wasm).
-    const url = new URL(`${server.replace(/\/+$/, '')}/v1/modules/${plan.module}/variants/${v.variant}`);
-    const edits = [
-      ...wanted.requires.filter((c) => !bare.requires.includes(c)).map((c) => `+${c}`),
-      ...bare.requires.filter((c) => !wanted.requires.includes(c)).map((c) => `-${c}`),
-    ];
-    if (edits.length) url.searchParams.set('requires', edits.join(','));
-    if (wanted.model !== bare.model) url.searchParams.set('model', wanted.model);
-    if (wanted.threads) url.searchParams.set('threads', wanted.threads);
-    if (wanted.hosts) url.searchParams.set('hosts', wanted.hosts.join(','));
-    if (v.declaration?.polyfills) url.searchParams.set('polyfills', v.declaration.polyfills.join(','));
-    if (plan.version) url.searchParams.set('version', plan.version);
-    if (plan.fallback === v.variant) url.searchParams.set('fallback', 'true');
-    if (plan.order && i === plan.variants.length - 1) url.searchParams.set('order', plan.order.join(','));
-    const res = await fetch(url, {
-      method: 'PUT',
-      body: v.bytes as Uint8Array<ArrayBuffer>,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/wasm' },
-    });
-    const answer = (await res.json().catch(() => ({}))) as {
-      variant?: Variant;
-      order?: Published['ordering'];
-      error?: { message: string };
-    };
-    if (!res.ok || !answer.variant || !answer.order) {
-      console.error(`weft publish: ${v.variant}: ${res.status} ${answer.error?.message ?? ''}`);
-      return 1;
-    }
-    published.push({ variant: answer.variant, report: seen });
-    ordering = answer.order;
-  }
-  return { published, ordering: ordering! };
 }

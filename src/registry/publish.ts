@@ -68,7 +68,19 @@ export interface BundleInput {
   wasmPath: string;
   /** What a loader imports; default: the glue named like the wasm, else the only glue, else the wasm. */
   entry?: string;
-  files: { path: string; bytes: Uint8Array }[];
+  files: BundleFileInput[];
+}
+
+/**
+ * A file of a bundle: its bytes, stored by the publish; or `stored`, a file already in the store
+ * under its content key (`files/sha256-<hex>`) and checked there by whoever hands it over (the
+ * upload commit), so a publish need not hold every byte of a build nor write it again. The wasm and
+ * the scripts (glue, workers, boot files) always come with their bytes: they are read as evidence.
+ */
+export interface BundleFileInput {
+  path: string;
+  bytes?: Uint8Array;
+  stored?: { sha256: string; size: number };
 }
 
 /** Variants of one module published together: inspected and checked first, then one manifest write. */
@@ -270,7 +282,10 @@ function apply(
 function scriptsOf(input: BundleInput): { path: string; text: string }[] {
   return input.files
     .filter((f) => ['glue', 'worker', 'boot'].includes(roleOf(f.path, input.wasmPath)))
-    .map((f) => ({ path: f.path, text: new TextDecoder().decode(f.bytes) }));
+    .map((f) => {
+      if (!f.bytes) throw new Error(`publish: script ${f.path} was handed over without its bytes`);
+      return { path: f.path, text: new TextDecoder().decode(f.bytes) };
+    });
 }
 
 /** The glue a variant's wasm is inspected with: what was given, else its bundle's scripts. */
@@ -298,7 +313,7 @@ function planBundle(input: BundleInput, wasm: Uint8Array, at: string): PlannedBu
     throw new DeclarationError(field('files'), 'holds a path that is not a plain relative path');
   if (new Set(paths).size !== paths.length) throw new DeclarationError(field('files'), 'names a file twice');
   const own = input.files.find((f) => f.path === input.wasmPath);
-  if (!own || !sameBytes(own.bytes, wasm))
+  if (!own?.bytes || !sameBytes(own.bytes, wasm))
     throw new DeclarationError(field('file'), "is not among the bundle's files with the variant's bytes");
   const glue = scriptsOf(input);
   const missing = missingReferences(input.files, glue);
@@ -325,8 +340,13 @@ const plain = (path: string) => (/^[A-Za-z0-9._/-]{1,80}$/.test(path) ? path : '
 async function storeBundle(store: Store, planned: PlannedBundle): Promise<Bundle> {
   const files: Bundle['files'] = [];
   for (const f of planned.input.files) {
-    const hex = toHex(await sha256(f.bytes));
     const role = roleOf(f.path, planned.input.wasmPath);
+    if (f.stored) {
+      files.push({ path: f.path, role, size: f.stored.size, sha256: f.stored.sha256 });
+      continue;
+    }
+    if (!f.bytes) throw new Error(`publish: file ${f.path} has neither bytes nor a stored copy`);
+    const hex = toHex(await sha256(f.bytes));
     if (role !== 'wasm') await store.put(fileKey(hex), f.bytes);
     files.push({ path: f.path, role, size: f.bytes.length, sha256: hex });
   }

@@ -19,6 +19,7 @@ import { bundleRoutes } from './routes/bundles.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { type Assets, scriptRoutes } from './routes/scripts.js';
+import { uploadRoutes } from './routes/uploads.js';
 import { createStats, type Stats } from './stats.js';
 
 export interface AppOptions {
@@ -152,6 +153,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
   bundleRoutes(app, ctx);
   scriptRoutes(app, options.assets ?? {});
   publishRoutes(app, ctx);
+  uploadRoutes(app, ctx);
 
   app.notFound(() => {
     throw new ApiError(404, 'no such route');

@@ -7,6 +7,7 @@
  * nothing else: no test sees what another published, and each passes alone, in any order.
  */
 import { expect, it } from 'vitest';
+import { uploadCases } from './upload.js';
 
 export type Client = (path: string, init?: RequestInit) => Promise<Response>;
 
@@ -17,6 +18,8 @@ export interface SuiteContext {
   token: string;
   /** Whether the app under test sends its publish-time compressed copies (false on Workers). */
   precompressed: boolean;
+  /** Debian emcc's pthreads build (app.js, app.wasm, app.worker.js), for the upload protocol; absent without emcc. */
+  build?: Record<string, Uint8Array> | undefined;
 }
 
 const hex = async (bytes: ArrayBuffer | Uint8Array) =>
@@ -338,4 +341,6 @@ export function httpSuite(ctx: SuiteContext): void {
     expect(Object.keys(after.served)).toContain(`${demo}/sab`);
     expect(after.scope).toMatch(/since it started/);
   });
+
+  uploadCases(() => ({ get, token: ctx.token, build: ctx.build }));
 }

@@ -1,64 +1,18 @@
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { DeclarationError, parseDeclaration } from '../../registry/declaration.js';
-import { timingSafeEqual } from '../../registry/digest.js';
-import { type Defer, publish } from '../../registry/publish.js';
+import { publish } from '../../registry/publish.js';
 import type { AppContext } from '../app.js';
-import { clientKey } from '../auth-limit.js';
 import { ApiError } from '../errors.js';
+import { laterWork, requirePublisher } from '../publisher.js';
 import { nameParam } from './params.js';
 
 const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
 /** Query parameters that declare what inspection cannot see (declaration.ts). */
 const DECLARED = ['requires', 'model', 'threads', 'polyfills', 'hosts'] as const;
 
-/**
- * The `PUT` answers once the variant is committed; its precompressed copies are made after, on the
- * request's `waitUntil` (Workers) or the app's `background` (the Node entry), and are seen once they
- * are recorded. Without either the `PUT` waits for them.
- */
-function laterWork(c: Context, ctx: AppContext): Defer | undefined {
-  let waitUntil: ((work: Promise<unknown>) => void) | undefined;
-  try {
-    const ec = c.executionCtx;
-    waitUntil = ec.waitUntil.bind(ec);
-  } catch {
-    // No ExecutionContext: not on Workers.
-  }
-  const hand = waitUntil ?? ctx.options.background;
-  if (!hand) return undefined;
-  return (copies) =>
-    hand(
-      copies.then(
-        () => ctx.catalog.invalidate(),
-        (err) =>
-          console.error(
-            `weft: precompressed copies failed: ${err instanceof Error ? err.message : String(err)}`,
-          ),
-      ),
-    );
-}
-
 export function publishRoutes(app: Hono, ctx: AppContext): void {
   app.put('/v1/modules/:name/variants/:variant', async (c) => {
-    const token = ctx.options.publishToken;
-    if (!token)
-      throw new ApiError(403, 'publishing is disabled: no publish token is configured', {
-        code: 'publish_disabled',
-      });
-    const key = clientKey(c, ctx.options.clientKey);
-    const wait = ctx.authLimiter.retryAfter(key);
-    if (wait > 0)
-      throw new ApiError(429, 'too many failed authentications; retry later', {
-        headers: { 'Retry-After': String(wait) },
-      });
-    const auth = c.req.header('Authorization') ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
-    if (!timingSafeEqual(given, token)) {
-      ctx.authLimiter.fail(key);
-      throw new ApiError(401, 'a valid bearer token is required to publish', {
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
-    }
+    requirePublisher(c, ctx);
     const module = nameParam(c, 'name');
     const variant = nameParam(c, 'variant');
     const version = c.req.query('version');

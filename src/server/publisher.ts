@@ -1,0 +1,61 @@
+import type { Context } from 'hono';
+import { timingSafeEqual } from '../registry/digest.js';
+import type { Defer } from '../registry/publish.js';
+import type { AppContext } from './app.js';
+import { clientKey } from './auth-limit.js';
+import { ApiError } from './errors.js';
+
+/**
+ * Lets a request publish only with the configured bearer token: 403 when publishing is disabled,
+ * 429 while its client key is over the failed-login limit (the right token too), 401 otherwise
+ * (counted). Every publishing route (`PUT` a variant, the upload protocol) checks this first,
+ * before it reads a body.
+ */
+export function requirePublisher(c: Context, ctx: AppContext): void {
+  const token = ctx.options.publishToken;
+  if (!token)
+    throw new ApiError(403, 'publishing is disabled: no publish token is configured', {
+      code: 'publish_disabled',
+    });
+  const key = clientKey(c, ctx.options.clientKey);
+  const wait = ctx.authLimiter.retryAfter(key);
+  if (wait > 0)
+    throw new ApiError(429, 'too many failed authentications; retry later', {
+      headers: { 'Retry-After': String(wait) },
+    });
+  const auth = c.req.header('Authorization') ?? '';
+  const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+  if (!timingSafeEqual(given, token)) {
+    ctx.authLimiter.fail(key);
+    throw new ApiError(401, 'a valid bearer token is required to publish', {
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
+  }
+}
+
+/**
+ * A publish (`PUT`, an upload commit) answers once it is committed; its precompressed copies are made after, on the
+ * request's `waitUntil` (Workers) or the app's `background` (the Node entry), and are seen once they
+ * are recorded. Without either the `PUT` waits for them.
+ */
+export function laterWork(c: Context, ctx: AppContext): Defer | undefined {
+  let waitUntil: ((work: Promise<unknown>) => void) | undefined;
+  try {
+    const ec = c.executionCtx;
+    waitUntil = ec.waitUntil.bind(ec);
+  } catch {
+    // No ExecutionContext: not on Workers.
+  }
+  const hand = waitUntil ?? ctx.options.background;
+  if (!hand) return undefined;
+  return (copies) =>
+    hand(
+      copies.then(
+        () => ctx.catalog.invalidate(),
+        (err) =>
+          console.error(
+            `weft: precompressed copies failed: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+      ),
+    );
+}

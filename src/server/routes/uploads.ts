@@ -1,0 +1,131 @@
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { commitUpload, parseCommit } from '../../registry/commit.js';
+import { HASH, MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
+import type { AppContext } from '../app.js';
+import { ApiError } from '../errors.js';
+import { laterWork, requirePublisher } from '../publisher.js';
+import { methodNotAllowed, nameParam } from './params.js';
+
+/** The JSON bodies of the protocol: a list of hashes, a commit naming up to 32 × 2000 files. */
+const MAX_JSON_BYTES = 4 * 1024 * 1024;
+
+const limit = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError(413, 'body larger than the upload limit');
+    },
+  });
+
+/** An upload error as its 400 answer: the code says which, the details (hashes it checked) help fix it. */
+function asApi(err: unknown): never {
+  if (err instanceof UploadError)
+    throw new ApiError(400, err.message, { code: err.code, details: err.details });
+  throw err;
+}
+
+/** The request body, read whole (bounded by the limit above); a client that went away mid-body is a 400. */
+async function bodyOf(c: Context): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await c.req.arrayBuffer());
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(400, 'the request body ended before it was whole');
+  }
+}
+
+async function jsonOf(c: Context): Promise<unknown> {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(await bodyOf(c)));
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(400, 'the body must be JSON', { code: 'bad_commit' });
+  }
+}
+
+/**
+ * The upload protocol (docs/contract.md, "Publishing a whole build over HTTP"): ask which files the
+ * server lacks, `PUT` each under its hash, then commit the module's builds in one step. Every route
+ * needs the publish token, checked before any body is read.
+ */
+export function uploadRoutes(app: Hono, ctx: AppContext): void {
+  const maxFileBytes = ctx.options.maxUploadBytes ?? 32 * 1024 * 1024;
+  app.use('/v1/files/:hash', limit(maxFileBytes));
+  app.use('/v1/uploads/missing', limit(MAX_JSON_BYTES));
+  app.use('/v1/modules/:name/commit', limit(MAX_JSON_BYTES));
+
+  app.post('/v1/uploads/missing', async (c) => {
+    requirePublisher(c, ctx);
+    const body = await jsonOf(c);
+    const files = (body as { files?: unknown })?.files;
+    if (!Array.isArray(files) || files.length > MAX_ASKED)
+      throw new ApiError(400, `files must be an array of at most ${MAX_ASKED} { hash, size }`, {
+        code: 'bad_commit',
+      });
+    for (const [i, f] of files.entries())
+      if (
+        typeof f?.hash !== 'string' ||
+        !HASH.test(f.hash) ||
+        !Number.isSafeInteger(f.size) ||
+        (f.size as number) < 0
+      )
+        throw new ApiError(400, `files[${i}] must be { hash: "sha256-<64 hex>", size: bytes }`, {
+          code: 'bad_commit',
+        });
+    const asked = files as { hash: string; size: number }[];
+    const tooLarge = [...new Set(asked.filter((f) => f.size > maxFileBytes).map((f) => f.hash))];
+    return c.json({
+      missing: await missingFiles(
+        ctx.store,
+        asked.map((f) => f.hash),
+      ),
+      tooLarge,
+      maxFileBytes,
+    });
+  });
+
+  app.put('/v1/files/:hash', async (c) => {
+    requirePublisher(c, ctx);
+    const hash = c.req.param('hash');
+    if (!HASH.test(hash)) throw new ApiError(400, 'files are named sha256-<64 lowercase hex>');
+    const bytes = await bodyOf(c);
+    const stored = await storeUpload(ctx.store, hash, bytes).catch(asApi);
+    return c.json({ hash, size: bytes.length, stored }, stored ? 201 : 200);
+  });
+
+  app.post('/v1/modules/:name/commit', async (c) => {
+    requirePublisher(c, ctx);
+    const module = nameParam(c, 'name');
+    const request = await Promise.resolve(jsonOf(c)).then(parseCommit).catch(asApi);
+    const result = await commitUpload(
+      ctx.store,
+      module,
+      request,
+      ctx.options.encoders,
+      laterWork(c, ctx),
+    ).catch(asApi);
+    ctx.catalog.invalidate();
+    return c.json(
+      {
+        module,
+        version: result.entry.version,
+        published: result.published.map(({ variant, report }) => ({
+          variant,
+          toolchain: report.toolchain,
+          notes: report.notes,
+        })),
+        order: {
+          variants: result.ordering.variants.map((v) => v.name),
+          reasons: result.ordering.reasons,
+          hidden: result.ordering.hidden,
+        },
+      },
+      201,
+    );
+  });
+
+  app.on(['GET', 'HEAD', 'POST', 'DELETE', 'PATCH'], '/v1/files/:hash', methodNotAllowed('PUT'));
+  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], '/v1/uploads/missing', methodNotAllowed('POST'));
+  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], '/v1/modules/:name/commit', methodNotAllowed('POST'));
+}
