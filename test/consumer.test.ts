@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/node/serve.js';
+import { startServer } from '../src/node/serve.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
 import { EMCC_INSTALL, emccBuilds } from './harness/builds.js';
@@ -97,7 +97,7 @@ describe('weft installed from its tarball in a user project', () => {
 
   it('typechecks a Hono site mounting createApp at /wasm with tsc (hono 4.6.20, weft declarations checked)', async () => {
     await run(join(dir, 'node_modules/.bin/tsc'), ['-p', '.'], dir);
-  });
+  }, 180_000);
 
   it('run with hono 4.6.20, the mounted app serves its client scripts and an isolated page at /wasm', async () => {
     const { stdout } = await run(process.execPath, ['serve-check.mjs'], dir);
@@ -121,7 +121,7 @@ describe('weft installed from its tarball in a user project', () => {
     // The SDK's polyfills are in the bundle (a lazy chunk), not fetched from the weft server.
     expect(assets.some((f) => f.startsWith('polyfill'))).toBe(true);
     expect(code.join('\n')).not.toContain('/v1/polyfills.js');
-  });
+  }, 120_000);
 
   it.each(['weft/sdk', 'weft/detect', 'weft/emscripten', 'weft/polyfill'])(
     'bundles %s with esbuild --bundle --platform=browser, no node: import in the output',
@@ -183,9 +183,6 @@ describe('weft installed from its tarball in a user project', () => {
     return builds && chromiumPath() ? builds : null;
   })();
   describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIUM_INSTALL}`, (builds) => {
-    let server: RunningServer | undefined;
-    afterAll(() => server?.close());
-
     it("the Vite-built page's loadEmscripten runs emcc's pthreads build off the main thread (isolated page, weft on another origin)", async () => {
       // Built by the previous test if it ran; built here otherwise.
       if (!readdirSync(dir).includes('dist'))
@@ -199,7 +196,7 @@ describe('weft installed from its tarball in a user project', () => {
         '--store',
         join(work, 'store'),
       ]);
-      server = await startServer({ store: fsStore({ dir: join(work, 'store') }), port: 0 });
+      const server = await startServer({ store: fsStore({ dir: join(work, 'store') }), port: 0 });
       const built = join(dir, 'dist');
       const pages = await startPageServer({
         '/index.html': { type: 'text/html', body: readFileSync(join(built, 'index.html')) },
@@ -209,9 +206,13 @@ describe('weft installed from its tarball in a user project', () => {
             { type: 'text/javascript', body: readFileSync(join(built, 'assets', f)) },
           ]),
         ),
+      }).catch(async (err: unknown) => {
+        await server.close();
+        throw err;
       });
-      const browser = await launchChromium();
+      let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
       try {
+        browser = await launchChromium();
         const page = await browser.newPage();
         await page.goto(`${pages.origin}/isolated/index.html?server=${encodeURIComponent(server.url)}`);
         const outcome = await page.evaluate(
@@ -225,8 +226,9 @@ describe('weft installed from its tarball in a user project', () => {
           isolated: true,
         });
       } finally {
-        await browser.close();
+        await browser?.close();
         await pages.close();
+        await server.close();
         rmSync(work, { recursive: true, force: true });
       }
     }, 120_000);
