@@ -43,6 +43,10 @@ export const site = new Hono();
 site.get('/', (c) => c.text('my site'));
 site.route('/wasm', createApp({ store: memoryStore() }));
 `,
+  'src/worker.ts': `import { createWorker } from 'weft/worker';
+
+export default createWorker({ bucket: 'MY_BUCKET', token: 'MY_TOKEN' });
+`,
   'src/main.ts': `import { loadEmscripten } from 'weft/emscripten';
 
 interface App {
@@ -95,7 +99,7 @@ describe('weft installed from its tarball in a user project', () => {
   }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('typechecks a Hono site mounting createApp at /wasm with tsc (hono 4.6.20, weft declarations checked)', async () => {
+  it('typechecks a Hono site mounting createApp at /wasm, a page and a Worker with tsc (hono 4.6.20, weft declarations checked)', async () => {
     await run(join(dir, 'node_modules/.bin/tsc'), ['-p', '.'], dir);
   }, 180_000);
 
