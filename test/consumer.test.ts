@@ -61,16 +61,32 @@ const server = new URLSearchParams(location.search).get('server') ?? location.or
 `,
   'index.html': `<!doctype html><meta charset="utf-8"><title>weft consumer</title><script type="module" src="./src/main.ts"></script>\n`,
   // The site run as it is installed: this project's hono, weft's default client scripts.
-  'serve-check.mjs': `import { Hono } from 'hono';
+  'serve-check.mjs': `import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { Hono } from 'hono';
+import { weftHandler } from 'weft/node';
 import { createApp } from 'weft/server';
 import { memoryStore } from 'weft/stores/memory';
+const PATHS = ['/wasm/v1/sdk.js', '/wasm/v1/probe.js', '/wasm/v1/emscripten.js', '/wasm/v1/modules', '/wasm'];
+const answers = async (get) => {
+  const out = {};
+  for (const path of PATHS) {
+    const res = await get(path);
+    out[path] = { status: res.status, coop: res.headers.get('cross-origin-opener-policy') };
+  }
+  return out;
+};
 const site = new Hono().route('/wasm', createApp({ store: memoryStore() }));
-const out = {};
-for (const path of ['/wasm/v1/sdk.js', '/wasm/v1/probe.js', '/wasm/v1/emscripten.js', '/wasm']) {
-  const res = await site.request(path);
-  out[path] = { status: res.status, coep: res.headers.get('cross-origin-embedder-policy') };
-}
-out.hono = JSON.parse(await (await import('node:fs/promises')).readFile('node_modules/hono/package.json', 'utf8')).version;
+const weft = weftHandler({ mount: '/wasm', store: memoryStore() });
+const server = createServer((req, res) => weft(req, res)).listen(0, '127.0.0.1');
+await new Promise((done) => server.once('listening', done));
+const origin = 'http://127.0.0.1:' + server.address().port;
+const out = {
+  route: await answers((path) => site.request(path)),
+  handler: await answers((path) => fetch(origin + path)),
+  hono: JSON.parse(await readFile('node_modules/hono/package.json', 'utf8')).version,
+};
+server.close();
 console.log(JSON.stringify(out));
 `,
 };
@@ -103,15 +119,16 @@ describe('weft installed from its tarball in a user project', () => {
     await run(join(dir, 'node_modules/.bin/tsc'), ['-p', '.'], dir);
   }, 180_000);
 
-  it('run with hono 4.6.20, the mounted app serves its client scripts and an isolated page at /wasm', async () => {
+  it('run with hono 4.6.20, weft mounted at /wasm (site.route and weftHandler) serves its client scripts and an isolated page', async () => {
     const { stdout } = await run(process.execPath, ['serve-check.mjs'], dir);
-    expect(JSON.parse(stdout)).toEqual({
-      '/wasm/v1/sdk.js': { status: 200, coep: null },
-      '/wasm/v1/probe.js': { status: 200, coep: null },
-      '/wasm/v1/emscripten.js': { status: 200, coep: null },
-      '/wasm': { status: 200, coep: 'require-corp' },
-      hono: '4.6.20',
-    });
+    const mounted = {
+      '/wasm/v1/sdk.js': { status: 200, coop: null },
+      '/wasm/v1/probe.js': { status: 200, coop: null },
+      '/wasm/v1/emscripten.js': { status: 200, coop: null },
+      '/wasm/v1/modules': { status: 200, coop: null },
+      '/wasm': { status: 200, coop: 'same-origin' },
+    };
+    expect(JSON.parse(stdout)).toEqual({ route: mounted, handler: mounted, hono: '4.6.20' });
   });
 
   it('builds a page importing loadEmscripten with Vite, its output free of node: imports', async () => {

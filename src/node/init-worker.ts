@@ -2,7 +2,7 @@
  * `weft init worker`: the two files that deploy weft to Cloudflare from the installed package, a
  * wrangler.toml (the R2 bucket, the client scripts as static assets) and a worker.js over `weft/worker`.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from './assets.js';
@@ -85,6 +85,7 @@ export function initWorkerCommand(args: string[]): number {
     console.error(`weft init worker: ${existing.join(' and ')} exist in ${dir} (--force overwrites)`);
     return 1;
   }
+  mkdirSync(dir, { recursive: true });
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   console.log(`weft: wrote wrangler.toml and worker.js in ${dir} (bucket ${values.bucket})`);
   console.log('next: npx wrangler r2 bucket create', values.bucket);
