@@ -230,6 +230,7 @@ function printSizes() {
   const files = [
     ...Object.keys(BUNDLES).map((n) => `${n}.js`),
     ...Object.keys(LIBRARY).map((n) => `${n}.js`),
+    ...BROWSER_LIBRARY.map((n) => `${BROWSER_LIB_DIR}/${n}.js`),
     'cli.js',
     ...readdirSync(join(dist, 'chunks')).map((f) => `chunks/${f}`),
     ...readdirSync(join(dist, 'browser', 'polyfills'))
