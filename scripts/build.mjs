@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds weft with esbuild: the library entries of package.json's `exports`, the CLI, the browser
-// bundles (probe, sdk) and the Workers bundle; emits declarations with tsc; prints each bundle's
-// raw/gzip/brotli size; fails when the exports map and the built files disagree.
+// Builds weft with esbuild: the library entries of package.json's `exports` (and again, for
+// bundlers, the ones that run in browsers), the CLI, the browser bundles (probe, sdk) and the
+// Workers bundle; emits declarations with tsc; prints each bundle's raw/gzip/brotli size; fails
+// when the exports map and the built files disagree, or a browser build imports `node:`.
 // Usage: node scripts/build.mjs [--quiet]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,21 @@ const LIBRARY = {
   'stores/memory': 'src/registry/stores/memory.ts',
   'stores/fs': 'src/registry/stores/fs.ts',
   'stores/r2': 'src/registry/stores/r2.ts',
+  // `weft/worker` (createWorker); dist/worker.js is the Workers bundle below.
+  'worker/index': 'src/worker/index.ts',
 };
+/**
+ * The library entries that run in browsers, built again into dist/browser-lib for the `browser`
+ * (and `default`) export condition: what a user's bundler (Vite, esbuild, webpack) takes.
+ * WEFT_BROWSER_BUNDLE is defined `false` there: a boolean drops the Node paths (src/emscripten's
+ * `import('./node.js')`, whose chunk imports node:fs), and `false` (unlike the `true` of the
+ * self-contained bundles below) keeps the SDK's polyfills in the user's bundle, as a lazy chunk
+ * loaded only when a variant needs one, rather than fetched from the weft server at run time:
+ * the same version as the SDK, no script from a second origin for a CSP to allow, and it works
+ * with a server started without the client scripts.
+ */
+const BROWSER_LIBRARY = ['detect', 'sdk', 'emscripten', 'polyfill'];
+const BROWSER_LIB_DIR = 'browser-lib';
 /** Self-contained bundles: what browsers and workerd load. */
 const BUNDLES = {
   'browser/probe': { entry: 'src/detect/index.ts', platform: 'browser' },
@@ -40,7 +55,7 @@ const BUNDLES = {
 };
 
 const common = { absWorkingDir: root, bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning' };
-await Promise.all([
+const [, browserLibrary] = await Promise.all([
   esbuild.build({
     ...common,
     entryPoints: Object.entries(LIBRARY).map(([out, src]) => ({ in: src, out })),
@@ -50,6 +65,19 @@ await Promise.all([
     external: ['node:*'],
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: BROWSER_LIBRARY.map((name) => ({ in: LIBRARY[name], out: name })),
+    outdir: join(dist, BROWSER_LIB_DIR),
+    platform: 'browser',
+    packages: 'external',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    define: { WEFT_BROWSER_BUNDLE: 'false' },
+    // Dead branches folded away, names kept: the user's bundler minifies.
+    minifySyntax: true,
+    metafile: true,
   }),
   esbuild.build({
     ...common,
@@ -82,6 +110,7 @@ execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.bu
 });
 
 checkExports();
+checkBrowserLibrary(browserLibrary.metafile);
 if (!quiet) printSizes();
 
 /** dist/browser/index.json: the client scripts by kind, read by Node and by the Worker (src/server/assets.ts). */
@@ -140,25 +169,41 @@ async function buildPolyfillBundles() {
   );
 }
 
+/**
+ * Every `exports` target exists and every built library entry is exported; each conditions object
+ * (nested ones too) names `types` first and `default` last; each browser library entry is some
+ * subpath's `browser` target.
+ */
 function checkExports() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const problems = [];
   const targets = new Set();
-  for (const [subpath, target] of Object.entries(pkg.exports)) {
-    const conditions = typeof target === 'string' ? { default: target } : target;
-    if (typeof target === 'object' && Object.keys(target)[0] !== 'types') {
-      problems.push(`exports["${subpath}"]: "types" must come first`);
+  const browserTargets = new Set();
+  const walk = (where, target, condition) => {
+    if (typeof target === 'string') {
+      targets.add(join(root, target));
+      if (condition === 'browser') browserTargets.add(join(root, target));
+      if (!existsSync(join(root, target)))
+        problems.push(`${where} names ${target}, which the build did not make`);
+      return;
     }
-    for (const file of Object.values(conditions)) {
-      targets.add(join(root, file));
-      if (!existsSync(join(root, file)))
-        problems.push(`exports["${subpath}"] names ${file}, which the build did not make`);
-    }
-  }
+    const keys = Object.keys(target);
+    if (keys[0] !== 'types') problems.push(`${where}: "types" must come first`);
+    if (keys.includes('default') && keys.at(-1) !== 'default')
+      problems.push(`${where}: "default" must come last`);
+    for (const [key, value] of Object.entries(target)) walk(`${where}.${key}`, value, key);
+  };
+  for (const [subpath, target] of Object.entries(pkg.exports))
+    walk(`exports["${subpath}"]`, target, 'default');
   for (const name of Object.keys(LIBRARY)) {
     const file = join(dist, `${name}.js`);
     if (!targets.has(file))
       problems.push(`built library entry ${relative(root, file)} is missing from exports`);
+  }
+  for (const name of BROWSER_LIBRARY) {
+    const file = join(dist, BROWSER_LIB_DIR, `${name}.js`);
+    if (!browserTargets.has(file))
+      problems.push(`browser library entry ${relative(root, file)} is no subpath's "browser" target`);
   }
   for (const [name, file] of Object.entries(pkg.bin ?? {})) {
     if (!existsSync(join(root, file)))
@@ -170,10 +215,22 @@ function checkExports() {
   }
 }
 
+/** The browser library must bundle for browsers: no file of it may import a `node:` module. */
+function checkBrowserLibrary(metafile) {
+  const problems = Object.entries(metafile.outputs).flatMap(([file, out]) =>
+    out.imports.filter((i) => i.path.startsWith('node:')).map((i) => `${file} imports ${i.path}`),
+  );
+  if (problems.length) {
+    console.error(`build: the browser library imports Node modules:\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+}
+
 function printSizes() {
   const files = [
     ...Object.keys(BUNDLES).map((n) => `${n}.js`),
     ...Object.keys(LIBRARY).map((n) => `${n}.js`),
+    ...BROWSER_LIBRARY.map((n) => `${BROWSER_LIB_DIR}/${n}.js`),
     'cli.js',
     ...readdirSync(join(dist, 'chunks')).map((f) => `chunks/${f}`),
     ...readdirSync(join(dist, 'browser', 'polyfills'))

@@ -8,8 +8,10 @@ import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
 import { ManifestError } from '../registry/manifest.js';
 import { PublishError, publishSet } from '../registry/publish.js';
 import { fsStore } from '../registry/stores/fs.js';
+import { PACKAGE_ROOT } from './assets.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';
 import { nodeEncoders } from './encoders.js';
+import { INIT_WORKER_USAGE, initWorkerCommand } from './init-worker.js';
 import { type Published, publishRemote } from './remote-publish.js';
 import { startServer } from './serve.js';
 
@@ -25,13 +27,29 @@ commands:
                          only the files the server lacks; --json prints a summary)
                          [--module NAME] [--version V] [--requires +cap,-cap] [--model M]
                          [--threads optional] [--hosts browser,worker] [--fallback VARIANT] [--order a,b,c]
-  probe                  this Node's capability profile                  [--json] [--deep]`;
+  probe                  this Node's capability profile                  [--json] [--deep]
+  init worker            write wrangler.toml and worker.js to deploy weft to Cloudflare
+                         [--bucket NAME] [--name WORKER] [--dir .] [--force]
+
+weft <command> --help prints that command's usage; weft --version the package's version.`;
 
 /** Runs one CLI command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const help = commandHelp(command, rest);
+  if (help !== undefined) {
+    console.log(help);
+    return 0;
+  }
   try {
     switch (command) {
+      case 'init':
+        return initCommand(rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        console.log(packageVersion());
+        return 0;
       case 'serve':
         return await serveCommand(rest);
       case 'probe':
@@ -57,13 +75,46 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof InspectError ||
       err instanceof DeclarationError ||
       err instanceof PublishError ||
-      (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      // Every parseArgs refusal (an unknown option, a missing value, a stray argument) is a usage error.
+      String((err as { code?: string }).code).startsWith('ERR_PARSE_ARGS_')
     ) {
       console.error(`weft ${command}: ${(err as Error).message}`);
       return 2;
     }
     throw err;
   }
+}
+
+/** A command's usage when its arguments ask for help (`weft publish --help`); undefined otherwise. */
+function commandHelp(command: string | undefined, rest: string[]): string | undefined {
+  if (!rest.includes('--help') && !rest.includes('-h')) return undefined;
+  if (command === 'publish') return PUBLISH_USAGE;
+  if (command === 'init') return INIT_WORKER_USAGE;
+  // The command's lines of USAGE: its own and the indented ones under it.
+  const lines = USAGE.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`  ${command} `));
+  if (at < 0) return undefined;
+  const end = lines.findIndex((l, i) => i > at && !/^ {20,}/.test(l));
+  return `usage: weft ${lines
+    .slice(at, end < 0 ? undefined : end)
+    .join('\n')
+    .trim()}`;
+}
+
+/** `weft init worker`: the one thing to initialise so far. */
+function initCommand(args: string[]): number {
+  const [what, ...rest] = args;
+  if (what !== 'worker') {
+    console.error(INIT_WORKER_USAGE);
+    return 2;
+  }
+  return initWorkerCommand(rest);
+}
+
+/** This package's version, from its package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 async function serveCommand(args: string[]): Promise<number> {

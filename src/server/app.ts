@@ -5,6 +5,7 @@ import { createCatalog } from '../registry/catalog.js';
 import type { Encoders } from '../registry/publish.js';
 import { type Store, withTimeout } from '../registry/store.js';
 import { memoryStore } from '../registry/stores/memory.js';
+import { packageAssets } from './assets.js';
 import {
   type AuthLimiter,
   type AuthLimitOptions,
@@ -29,10 +30,17 @@ export interface AppOptions {
   publishToken?: string;
   /** Largest accepted `PUT` body (default 32 MiB). */
   maxUploadBytes?: number;
-  /** Pages served with COOP/COEP so they are cross-origin isolated (default `['/']`). */
+  /**
+   * Pages served with COOP/COEP so they are cross-origin isolated (default `['/']`, the diagnostics
+   * page): Hono paths relative to where weft is mounted (`/` is `/wasm` under `site.route('/wasm', app)`).
+   */
   isolatedPaths?: string[];
-  /** The built client scripts (`sdk.js`, `probe.js`, polyfill bundles). */
-  assets?: Assets;
+  /**
+   * The built client scripts (`sdk.js`, `probe.js`, `emscripten.js`, polyfill bundles), or a promise
+   * of them. Default: where the runtime has `process.getBuiltinModule` (Node, Bun, Deno), this
+   * package's dist/browser, read on first use; elsewhere none (the Worker reads its ASSETS binding).
+   */
+  assets?: Assets | Promise<Assets>;
   /** Publish-time compressors (default: gzip). */
   encoders?: Encoders;
   /** Serve precompressed copies with Content-Encoding (default true; false where the runtime re-encodes). */
@@ -105,20 +113,25 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
       options.blobCacheBytes === 0 ? undefined : createBlobCache(options.blobCacheBytes ?? 64 * 1024 * 1024),
     options,
   };
-  const isolated = new Set(options.isolatedPaths ?? ['/']);
   const app = new Hono();
 
-  // Headers are set before the handler runs, so every response the context builds (answers and
-  // errors alike) is created with them: changing a finished response costs a copy on Node.
   app.use(async (c, next) => {
     if (c.req.url.length > MAX_URL) throw new ApiError(414, `URL longer than ${MAX_URL} characters`);
-    // `?isolation=off` serves a page without COOP/COEP, to see what a non-isolated visitor gets.
-    if (isolated.has(c.req.path) && c.req.query('isolation') !== 'off') {
-      c.header('Cross-Origin-Opener-Policy', 'same-origin');
-      c.header('Cross-Origin-Embedder-Policy', 'require-corp');
-    }
     await next();
   });
+  // Headers are set before the handler runs, so every response the context builds (answers and
+  // errors alike) is created with them: changing a finished response costs a copy on Node.
+  // Registered per path, so a mount (`site.route('/wasm', app)`) prefixes them as it does routes.
+  for (const path of options.isolatedPaths ?? ['/']) {
+    app.use(path, async (c, next) => {
+      // `?isolation=off` serves a page without COOP/COEP, to see what a non-isolated visitor gets.
+      if (c.req.query('isolation') !== 'off') {
+        c.header('Cross-Origin-Opener-Policy', 'same-origin');
+        c.header('Cross-Origin-Embedder-Policy', 'require-corp');
+      }
+      await next();
+    });
+  }
   // CORS and CORP for /v1: any origin may load the scripts and the wasm (isolated pages included).
   // COEP too: a script an isolated page starts as a worker (a bundle's worker script, a glue that
   // is its own worker, loaded from a same-origin mount) must carry require-corp itself, or the
@@ -146,12 +159,12 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/', (c) => c.html(PAGE, 200, { 'Cache-Control': 'no-cache' }));
+  app.get('/', (c) => c.html(pageAt(c.req.path), 200, { 'Cache-Control': 'no-cache' }));
   app.get('/v1/stats', (c) => c.json(ctx.stats.snapshot(), 200, { 'Cache-Control': 'no-store' }));
   moduleRoutes(app, ctx);
   blobRoutes(app, ctx);
   bundleRoutes(app, ctx);
-  scriptRoutes(app, options.assets ?? {});
+  scriptRoutes(app, options.assets ?? packageAssets);
   publishRoutes(app, ctx);
   uploadRoutes(app, ctx);
 
@@ -160,4 +173,23 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
   });
   app.onError(onError);
   return { app, catalog: ctx.catalog, stats: ctx.stats };
+}
+
+const pages = new Map<string, string>();
+
+/**
+ * The diagnostics page for where it is served: its root-relative `/v1/` URLs under the mount
+ * (`/wasm/v1/probe.js` when the page is `/wasm`), so a mounted weft's page reaches its own API.
+ */
+function pageAt(path: string): string {
+  const mount = path.replace(/\/+$/, '');
+  // The path is the request's (a mount may have parameters): only a plain one goes into the script.
+  if (!/^[A-Za-z0-9._~/-]*$/.test(mount)) return PAGE;
+  let page = pages.get(mount);
+  if (page === undefined) {
+    page = mount === '' ? PAGE : PAGE.replace(/(['"`])\/v1\//g, (_, quote: string) => `${quote}${mount}/v1/`);
+    // Mounts are few and fixed by the code that mounts weft; the bound only guards odd callers.
+    if (pages.size < 16) pages.set(mount, page);
+  }
+  return page;
 }

@@ -41,3 +41,31 @@ export async function collectAssets(
   }
   return assets;
 }
+
+type GetBuiltin = (id: string) => unknown;
+type ReadFile = (path: string, encoding: 'utf8') => Promise<string>;
+
+/**
+ * This package's client scripts (its dist/browser), read where the runtime has
+ * `process.getBuiltinModule` (Node, Bun, Deno): `createApp`'s default, through no import a
+ * bundler would follow. No scripts elsewhere, or when the package is not found beside this file
+ * (bundled into someone's server: pass `assets` then).
+ */
+export async function packageAssets(): Promise<Assets> {
+  const builtin = (globalThis as { process?: { getBuiltinModule?: GetBuiltin } }).process?.getBuiltinModule;
+  // Typed loosely: the Workers types (test/workers) give import.meta no `url`.
+  const here = (import.meta as { url?: string }).url;
+  if (!builtin || !here?.startsWith('file:')) return {};
+  const { readFile } = builtin('node:fs/promises') as { readFile: ReadFile };
+  const { fileURLToPath } = builtin('node:url') as { fileURLToPath: (url: URL) => string };
+  // This file is src/server/ (tests), dist/ or dist/chunks/ (built): the package is a few folders up.
+  for (let up = new URL('.', here), i = 0; i < 4; up = new URL('..', up), i++) {
+    const pkg = await readFile(fileURLToPath(new URL('package.json', up)), 'utf8').catch(() => '{}');
+    if (!/"name"\s*:\s*"weft"/.test(pkg)) continue;
+    const dir = new URL('dist/browser/', up);
+    return collectAssets((path) =>
+      readFile(fileURLToPath(new URL(path, dir)), 'utf8').catch(() => undefined),
+    );
+  }
+  return {};
+}

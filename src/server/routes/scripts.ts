@@ -19,29 +19,38 @@ const SCRIPT_HEADERS = {
   'Cache-Control': 'public, max-age=300, must-revalidate',
 };
 
-export function scriptRoutes(app: Hono, assets: Assets): void {
+/** The script routes; a `source` function is called once, when a script is first asked for. */
+export function scriptRoutes(app: Hono, source: Assets | Promise<Assets> | (() => Promise<Assets>)): void {
+  let loaded: Assets | undefined;
+  let ready: Promise<Assets> | undefined;
+  const assets = async (): Promise<Assets> => {
+    if (loaded) return loaded;
+    // A source that fails (an unreadable folder) serves no scripts rather than failing each request.
+    ready ??= Promise.resolve(typeof source === 'function' ? source() : source).catch(() => ({}));
+    loaded = await ready;
+    return loaded;
+  };
   for (const name of ['sdk.js', 'probe.js', 'emscripten.js'] as const) {
-    app.get(`/v1/${name}`, (c) => {
-      const body = assets[name];
+    app.get(`/v1/${name}`, async (c) => {
+      const body = (await assets())[name];
       if (body === undefined)
         throw new ApiError(404, 'this server was started without the built client scripts');
       return c.body(body, 200, SCRIPT_HEADERS);
     });
   }
   // Content-hashed names: a chunk never changes under its name.
-  app.get('/v1/chunks/:file', (c) => {
-    const body = Object.hasOwn(assets.chunks ?? {}, c.req.param('file'))
-      ? assets.chunks?.[c.req.param('file')]
-      : undefined;
+  app.get('/v1/chunks/:file', async (c) => {
+    const { chunks = {} } = await assets();
+    const body = Object.hasOwn(chunks, c.req.param('file')) ? chunks[c.req.param('file')] : undefined;
     if (body === undefined) throw new ApiError(404, 'no such chunk');
     return c.body(body, 200, { ...SCRIPT_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' });
   });
-  app.get('/v1/polyfills.js', (c) => {
+  app.get('/v1/polyfills.js', async (c) => {
     const names = (c.req.query('need') ?? '').split(',').filter(Boolean);
     if (names.length > 16 || !names.every(isPolyfill))
       throw new ApiError(400, 'need= takes known polyfill names');
     const key = [...new Set(names)].sort().join(',');
-    const body = key === '' ? 'export {};\n' : assets.polyfills?.[key];
+    const body = key === '' ? 'export {};\n' : (await assets()).polyfills?.[key];
     if (body === undefined) throw new ApiError(404, 'this server was started without the polyfill bundles');
     return c.body(body, 200, SCRIPT_HEADERS);
   });
