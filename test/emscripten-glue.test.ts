@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeModuleArgs, type WeftContext, type WeftModuleArgs } from '../src/emscripten/compose.js';
-import { glueShape, resolveRelativeUrls, workerKind } from '../src/emscripten/glue.js';
+import { glueShape, resolveRelativeUrls, scriptsOf, workerKind } from '../src/emscripten/glue.js';
 import { moduleShape } from '../src/emscripten/lexer.js';
 import { emccBuilds, realBuild } from './harness/builds.js';
 
@@ -77,6 +77,21 @@ describe('glueShape on real glue', () => {
     expect(workerKind(readFileSync(join(emcc!, 'es6/pthreads/app.worker.js'), 'utf8'))).toBe('script');
     expect(workerKind(real('@ffmpeg/core-mt@0.12.10', 'dist/esm/ffmpeg-core.worker.js')!)).toBe('script');
     expect(workerKind(real('onnxruntime-web@1.30.0', 'dist/ort-wasm-simd-threaded.mjs')!)).toBe('module');
+  });
+});
+
+describe('scriptsOf: the scripts a glue starts or loads, from the glue and the files', () => {
+  const files = [
+    { path: 'app.js', role: 'glue' },
+    { path: 'app.wasm', role: 'wasm' },
+    { path: 'pthread-main.js', role: 'glue' },
+    { path: 'app.worker.js', role: 'worker' },
+    { path: 'unrelated.js', role: 'glue' },
+    { path: 'app.data', role: 'data' },
+  ];
+  it('takes the published workers and the scripts the glue names, not the rest', () => {
+    const glue = 'var w = new Worker(locateFile("pthread-main.js")); fetch("app.data");';
+    expect(scriptsOf(glue, 'app.js', files).map((f) => f.path)).toEqual(['pthread-main.js', 'app.worker.js']);
   });
 });
 

@@ -8,7 +8,7 @@
 import { fetchBundleFile } from '../sdk/bundle.js';
 import type { LoadResult, RemoteBundle } from '../sdk/load.js';
 import type { ModuleArgs } from './compose.js';
-import { factoryName, glueShape, resolveRelativeUrls, workerKind, workerPrelude } from './glue.js';
+import { factoryName, glueShape, resolveRelativeUrls, scriptsOf, workerKind, workerPrelude } from './glue.js';
 import { type Factory, runFactory } from './run.js';
 import { StageError, type Watch } from './watch.js';
 
@@ -31,7 +31,7 @@ export async function runInBrowser(r: BrowserRun): Promise<unknown> {
   const { bundle, watch } = r;
   const glue = text(await fetchBundleFile(bundle, bundle.entry, r.doFetch));
   const files = new Map<string, string>();
-  for (const f of bundle.files.filter((f) => f.role === 'worker')) {
+  for (const f of scriptsOf(glue, bundle.entry, bundle.files)) {
     let body = text(await fetchBundleFile(bundle, f.path, r.doFetch));
     // An ES module worker resolves its relative URLs like the glue does.
     if (workerKind(body) === 'module') body = resolveRelativeUrls(body, bundle.base);

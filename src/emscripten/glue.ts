@@ -33,6 +33,24 @@ export function workerKind(text: string): 'module' | 'script' {
   return moduleShape(text).esm ? 'module' : 'script';
 }
 
+/**
+ * The bundle's script files the glue starts as workers or loads itself: those published as
+ * workers, and any other `.js`/`.mjs`/`.cjs` file whose name the glue spells as a string
+ * (`locateFile('pthread-main.js')`). Decided from the glue and the files, not by names alone.
+ */
+export function scriptsOf(
+  glue: string,
+  entry: string,
+  files: { path: string; role: string }[],
+): { path: string; role: string }[] {
+  return files.filter((f) => {
+    if (f.path === entry || f.role === 'wasm') return false;
+    if (f.role === 'worker') return true;
+    const name = f.path.split('/').at(-1)!;
+    return /\.[cm]?js$/.test(name) && (glue.includes(`"${name}"`) || glue.includes(`'${name}'`));
+  });
+}
+
 /** The factory name of classic (non-ES6) glue: `var createApp = (() => {` or `= (function(`. */
 export function factoryName(glue: string): string | undefined {
   return /var\s+([A-Za-z_$][\w$]*)\s*=\s*\(\s*(?:\(\)\s*=>|function\s*\()/.exec(glue)?.[1];

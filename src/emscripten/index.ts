@@ -22,8 +22,6 @@ import { errorMessage } from './run.js';
 import { type Stage, StageError, watch } from './watch.js';
 
 export type { ModuleArgs, WeftContext, WeftModuleArgs } from './compose.js';
-export { factoryName, glueShape, resolveRelativeUrls, workerKind } from './glue.js';
-export { moduleShape } from './lexer.js';
 export type { Stage } from './watch.js';
 
 export interface EmscriptenOptions extends Omit<LoadOptions, 'instantiate' | 'imports'> {
@@ -50,13 +48,16 @@ export function bundleOf(name: string, got: LoadResult): RemoteBundle {
   const { variant } = got;
   const bundle = variant.bundle;
   if (!bundle)
-    throw new LoadError(name, variant.name, 'the variant was published without its glue (no bundle)');
+    throw new LoadError(name, variant.name, 'the variant was published without its glue (no bundle)', {
+      stage: 'glue',
+    });
   const wasm = bundle.files.filter((f) => f.role === 'wasm');
   if (wasm.length !== 1 || wasm[0]!.integrity !== variant.integrity)
     throw new LoadError(
       name,
       variant.name,
       `bundle ${bundle.id} holds another build's wasm (${wasm[0]?.integrity ?? 'none'}) than variant ${variant.name} (${variant.integrity}): refused`,
+      { stage: 'glue' },
     );
   return bundle;
 }
@@ -77,7 +78,11 @@ export async function loadEmscripten<M = Record<string, unknown>>(
     loading,
     deadline,
     () => new LoadError(name, undefined, 'no wasm in time', { stage: 'wasm' }),
-  );
+  ).catch((err: unknown) => {
+    // load()'s own failures (download, integrity, compile) are this loader's stage 'wasm'.
+    if (err instanceof LoadError) (err as { stage: string | undefined }).stage ??= 'wasm';
+    throw err;
+  });
   const bundle = bundleOf(name, got);
   const start = async (threads: boolean) => {
     const names = new Map<string, string>();

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { fetchBundleFile } from '../sdk/bundle.js';
 import type { BrowserRun } from './browser.js';
 import { pickFactory } from './browser.js';
-import { factoryName, glueShape, workerKind, workerPrelude } from './glue.js';
+import { factoryName, glueShape, scriptsOf, workerKind, workerPrelude } from './glue.js';
 import { type Factory, runFactory } from './run.js';
 import { StageError } from './watch.js';
 
@@ -23,17 +23,21 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
   const token = `${bundle.id}:${Math.random().toString(36).slice(2)}`;
   const files = new Map<string, string>();
   let esm = false;
+  const glue = await fetchBundleFile(bundle, bundle.entry, r.doFetch);
+  const scripts = new Set(
+    scriptsOf(new TextDecoder().decode(glue), bundle.entry, bundle.files).map((f) => f.path),
+  );
   for (const f of bundle.files.filter((f) => f.role !== 'wasm')) {
     const target = resolve(dir, f.path);
     // Paths come from the server's answer: never outside the folder.
     if (!target.startsWith(dir + sep))
       throw new StageError('glue', `the bundle names a path outside itself: ${f.path}`);
     mkdirSync(dirname(target), { recursive: true });
-    const bytes = await fetchBundleFile(bundle, f.path, r.doFetch);
+    const bytes = f.path === bundle.entry ? glue : await fetchBundleFile(bundle, f.path, r.doFetch);
     const body = new TextDecoder().decode(bytes);
     const isEntry = f.path === bundle.entry;
     if (isEntry) esm = glueShape(body).esm;
-    const module = isEntry ? esm : f.role === 'worker' && workerKind(body) === 'module';
+    const module = isEntry ? esm : scripts.has(f.path) && workerKind(body) === 'module';
     const file = module && !target.endsWith('.mjs') ? `${target}.mjs` : target;
     // The glue's `new Worker(...)` goes through the watch (see workerPrelude).
     writeFileSync(file, isEntry ? workerPrelude(token) + body : bytes);

@@ -90,7 +90,6 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
       `not ready after ${timeoutMs} ms (${started} workers started, ${answered} answered): see the \`timeout\` option`,
     );
   }, timeoutMs);
-  (timer as { unref?: () => void }).unref?.();
 
   // A constructor (`new Worker(url, options)` in the glue) that returns the engine's worker, watched.
   function makeWorker(url: unknown, options?: unknown): AnyWorker {
