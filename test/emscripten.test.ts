@@ -58,7 +58,7 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
     });
   });
 
-  it('publishes to a server what the glue shows: the -O3 pthreads build needs workers there too', async () => {
+  it('publishes to a server the whole build, read with its glue: the -O3 pthreads build needs workers there too', async () => {
     const server = await startServer({
       store: fsStore({ dir: mkdtempSync(join(tmpdir(), 'weft-emcc-remote-')) }),
       port: 0,
@@ -77,12 +77,14 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
       expect(stdout).toMatch(
         /^release\/pthreads: sab requires \[shared-memory threads workers bulk-memory\]/m,
       );
-      // The glue itself stays behind over PUT, and the CLI says so.
-      expect(stderr).toMatch(/pthreads: PUT sends the wasm only; its 2 other file\(s\) are not published/);
+      // The glue and the worker script go up with the wasm (the upload protocol), and the CLI says so.
+      expect(stderr).toMatch(/upload \d+\/\d+ pthreads\/app\.worker\.js/);
       const res = await fetch(
         `${server.url}/v1/modules/release/resolve?caps=shared-memory,threads,workers,bulk-memory`,
       );
-      expect(((await res.json()) as { requires: string[] }).requires).toContain('workers');
+      const answer = (await res.json()) as { requires: string[]; bundle: { files: { path: string }[] } };
+      expect(answer.requires).toContain('workers');
+      expect(answer.bundle.files.map((f) => f.path).sort()).toEqual(['app.js', 'app.wasm', 'app.worker.js']);
     } finally {
       await server.close();
     }

@@ -131,7 +131,7 @@ describe('weft publish --hosts to a server, and bad hosts', () => {
   });
   afterAll(() => server?.close());
 
-  it('sends the declaration with the PUT (--server): the server records the hosts', async () => {
+  it('sends the declaration with the publish (--server): the server records the hosts', async () => {
     const { code, out } = await runCli(
       ['publish', `${DEMO}sab.wasm`, '--module', 'remote', '--server', server.url, '--hosts', 'browser'],
       { WEFT_PUBLISH_TOKEN: TOKEN },

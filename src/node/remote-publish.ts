@@ -119,7 +119,7 @@ export async function publishRemote(
     const unique = [...new Map(files.map((f) => [f.hash, f])).values()];
     const total = unique.reduce((n, f) => n + f.size, 0);
     log(
-      `weft publish: ${plan.module}: ${plan.variants.length} build(s), ${files.length} file(s), ${kib(total)}: asking ${base} which it lacks`,
+      `weft publish: ${plan.module}: ${plan.variants.length} build(s), ${files.length} file(s) (${unique.length} distinct, ${kib(total)}): asking ${base} which it lacks`,
     );
     const asked = await call(
       'missing',
