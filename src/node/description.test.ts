@@ -356,6 +356,21 @@ describe('planFolder: weft.json', () => {
     });
   });
 
+  it('accepts $schema, and takes "folder": "." as the described folder itself, without weft.json', async () => {
+    guideBuilds();
+    describeAs({
+      $schema: 'https://weft.example/weft.schema.json',
+      variants: [{ name: 'plain', file: 'plain/app.wasm', folder: '.', entry: 'plain/app.js' }],
+    });
+    const { plan } = await publishFolder();
+    const bundle = plan.variants[0]!.bundle!;
+    expect(bundle.wasmPath).toBe('plain/app.wasm');
+    expect(bundle.entry).toBe('plain/app.js');
+    expect(bundle.files.map((f) => f.path)).toContain('pthreads/app.worker.js');
+    expect(bundle.files.map((f) => f.path)).not.toContain('weft.json');
+    expect(plan.grouping[1]).toBe('  entry plain/app.js (as weft.json says)');
+  });
+
   it('publishes a threaded build declared with optional threads', async () => {
     copy('pthreads/app.wasm', 'sab');
     describeAs({ variants: [{ name: 'pthreads', file: 'pthreads/app.wasm', threads: 'optional' }] });
@@ -512,6 +527,24 @@ describe('planFolder: weft.json', () => {
     ])('a bad module field %j', async (module, field, problem) => {
       one({}, module);
       await expectRefused(field, problem);
+    });
+
+    it('a $schema that is not a string', async () => {
+      one({}, { $schema: 3 });
+      // Not through expectRefused: the field's own name has a `$`.
+      expect(() => planFolder(root)).toThrowError(/^\$schema: must be a string/);
+      await expect(publishFolder()).rejects.toBeInstanceOf(DeclarationError);
+      expect(await store.list()).toEqual([]);
+    });
+
+    it.each([['..'], ['../app'], ['/etc']])('a folder outside the folder: %j', async (folder) => {
+      one({ folder });
+      await expectRefused('variants[0].folder', /inside the folder/);
+    });
+
+    it('a folder that does not hold the file', async () => {
+      one({ folder: 'simd' });
+      await expectRefused('variants[0].folder', /holding the file/);
     });
 
     it.each([
