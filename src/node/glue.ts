@@ -57,8 +57,10 @@ export function glueKind(text: string): GlueKind {
       why: `imports its wasm as an ES module (\`from '${plain(wasmImport[1]!)}'\`): only a bundler loads that`,
     };
   if (BINDGEN.test(text)) return bindgenKind(text, syntax);
-  if (syntax === 'esm') return { syntax, rank: 3, why: 'an ES module' };
-  if (syntax === 'script') return { syntax, rank: 2, why: 'a classic script (no import or export)' };
+  // Emscripten's own markers survive its minification (toolchain.ts reads the same).
+  const made = /\bwasmBinaryFile\b|Emscripten|emscripten/.test(text) ? 'Emscripten glue, ' : '';
+  if (syntax === 'esm') return { syntax, rank: 3, why: `${made}an ES module` };
+  if (syntax === 'script') return { syntax, rank: 2, why: `${made}a classic script (no import or export)` };
   return { syntax, rank: 0, why: 'CommonJS (`module.exports`): no browser loads it' };
 }
 
