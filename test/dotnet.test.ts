@@ -77,7 +77,7 @@ const page = (server: string, body: string, boot: string) => `<!doctype html><me
 /** The runtime alone: `dotnet.create()` from the bundle's entry, its boot resources fetched by .NET. */
 const RUNTIME = `
     const { dotnet } = await import(bundle.base + bundle.entry);
-    const runtime = await within(20000, dotnet.create(), 'dotnet.create()');
+    const runtime = await within(40000, dotnet.create(), 'dotnet.create()');
     steps.push('created', 'main assembly ' + runtime.getConfig().mainAssemblyName);
     await runtime.getAssemblyExports('System.Runtime.InteropServices.JavaScript.dll');
     steps.push('assembly exports');`;
@@ -98,7 +98,7 @@ const BLAZOR = `
       loadBootResource: verifiedLoader(bundle, fetchBundleFile, verified),
       initializers: { beforeStart: [], afterStarted: [] },
     });
-    await within(20000, started, 'Blazor.start()');
+    await within(40000, started, 'Blazor.start()');
     steps.push('started');
     const root = document.getElementById('blazor-root');
     for (let i = 0; i < 50 && !root.innerHTML; i++) await new Promise((r) => setTimeout(r, 100));
