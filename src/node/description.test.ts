@@ -94,6 +94,9 @@ async function publishFolder(dir = root) {
   return { plan, result: await publishSet(store, plan) };
 }
 
+/** The grouping's line for each variant, without the indented lines on its entry. */
+const variantLines = (plan: { grouping: string[] }) => plan.grouping.filter((l) => !l.startsWith(' '));
+
 async function manifest() {
   const all = await readModules(store);
   return Object.keys(all.modules).length ? all : null;
@@ -133,7 +136,7 @@ describe('planFolder: folders without a description', () => {
     expect(plan.module).toBe('app');
     expect(plan.variants.map((v) => v.variant)).toEqual(['plain', 'pthreads', 'simd']);
     expect(plan.variants[1]!.bytes).toEqual(new Uint8Array(readFileSync(DEMO('sab'))));
-    expect(plan.grouping[1]).toMatch(
+    expect(variantLines(plan)[1]).toMatch(
       /^pthreads: pthreads\/app\.wasm .*app\.js.*app\.worker\.js.*one build per subfolder/,
     );
     expect(plan.grouping.join('\n')).not.toMatch(/stale|readme/);
@@ -151,8 +154,8 @@ describe('planFolder: folders without a description', () => {
     write('notes.txt', 'unrelated');
     const { plan, result } = await publishFolder();
     expect(plan.variants.map((v) => v.variant)).toEqual(['app']);
-    expect(plan.grouping[0]).toMatch(/^app: app\.wasm .*app\.js.*app\.worker\.js.*files named alike/);
-    expect(plan.grouping[0]).not.toMatch(/analytics/);
+    expect(variantLines(plan)[0]).toMatch(/^app: app\.wasm .*app\.js.*app\.worker\.js.*files named alike/);
+    expect(variantLines(plan)[0]).not.toMatch(/analytics/);
     expect(result.published[0]!.report.toolchain.threads).toBe('spawns');
   });
 
@@ -176,9 +179,9 @@ describe('planFolder: folders without a description', () => {
     copy('y.wasm', 'single');
     const { plan } = await publishFolder();
     expect(plan.variants.map((v) => v.variant)).toEqual(['x', 'y']);
-    expect(plan.grouping[0]).toMatch(/^x: x_bg\.wasm .*x\.js/);
-    expect(plan.grouping[1]).toMatch(/^y: y\.wasm /);
-    expect(plan.grouping[1]).not.toMatch(/x\.js/);
+    expect(variantLines(plan)[0]).toMatch(/^x: x_bg\.wasm .*x\.js/);
+    expect(variantLines(plan)[1]).toMatch(/^y: y\.wasm /);
+    expect(variantLines(plan)[1]).not.toMatch(/x\.js/);
   });
 
   it('publishes a single wasm file with the glue named like it (planFile)', () => {
@@ -188,7 +191,7 @@ describe('planFolder: folders without a description', () => {
     const { input, grouping } = planFile(join(root, 'x_bg.wasm'));
     expect(input.variant).toBe('x');
     expect(input.bytes).toEqual(new Uint8Array(readFileSync(DEMO('single'))));
-    expect(grouping).toMatch(/^x: x_bg\.wasm .*x\.js.*x\.mjs/);
+    expect(grouping[0]).toMatch(/^x: x_bg\.wasm .*x\.js.*x\.mjs/);
   });
 
   it('finds glue by the stem of the wasm file name', () => {
@@ -307,10 +310,10 @@ describe('planFolder: weft.json', () => {
       order: ['pthreads', 'simd', 'plain'],
       fallback: 'plain',
     });
-    expect(plan.grouping[0]).toMatch(
+    expect(variantLines(plan)[0]).toMatch(
       /^pthreads: pthreads\/app\.wasm .*app\.js.*app\.worker\.js.*as weft\.json says/,
     );
-    expect(plan.grouping[1]).toMatch(/^simd: simd\/app\.wasm .*app\.js/);
+    expect(variantLines(plan)[1]).toMatch(/^simd: simd\/app\.wasm .*app\.js/);
     const entry = (await manifest())!.modules.app!;
     expect(entry).toMatchObject({
       version: '1.0.0',
@@ -351,6 +354,21 @@ describe('planFolder: weft.json', () => {
       requires: ['simd'],
       polyfills: ['wait-queue'],
     });
+  });
+
+  it('accepts $schema, and takes "folder": "." as the described folder itself, without weft.json', async () => {
+    guideBuilds();
+    describeAs({
+      $schema: 'https://weft.example/weft.schema.json',
+      variants: [{ name: 'plain', file: 'plain/app.wasm', folder: '.', entry: 'plain/app.js' }],
+    });
+    const { plan } = await publishFolder();
+    const bundle = plan.variants[0]!.bundle!;
+    expect(bundle.wasmPath).toBe('plain/app.wasm');
+    expect(bundle.entry).toBe('plain/app.js');
+    expect(bundle.files.map((f) => f.path)).toContain('pthreads/app.worker.js');
+    expect(bundle.files.map((f) => f.path)).not.toContain('weft.json');
+    expect(plan.grouping[1]).toBe('  entry plain/app.js (as weft.json says)');
   });
 
   it('publishes a threaded build declared with optional threads', async () => {
@@ -509,6 +527,24 @@ describe('planFolder: weft.json', () => {
     ])('a bad module field %j', async (module, field, problem) => {
       one({}, module);
       await expectRefused(field, problem);
+    });
+
+    it('a $schema that is not a string', async () => {
+      one({}, { $schema: 3 });
+      // Not through expectRefused: the field's own name has a `$`.
+      expect(() => planFolder(root)).toThrowError(/^\$schema: must be a string/);
+      await expect(publishFolder()).rejects.toBeInstanceOf(DeclarationError);
+      expect(await store.list()).toEqual([]);
+    });
+
+    it.each([['..'], ['../app'], ['/etc']])('a folder outside the folder: %j', async (folder) => {
+      one({ folder });
+      await expectRefused('variants[0].folder', /inside the folder/);
+    });
+
+    it('a folder that does not hold the file', async () => {
+      one({ folder: 'simd' });
+      await expectRefused('variants[0].folder', /holding the file/);
     });
 
     it.each([

@@ -13,6 +13,7 @@ import { MAX_BUNDLE_FILES } from '../registry/bundle.js';
 import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
 import { NAME } from '../registry/manifest.js';
 import type { BundleInput, PublishSetInput, VariantInput } from '../registry/publish.js';
+import { dotnetWasm, entryOf, sameCrateTargets } from './layout.js';
 
 export const DESCRIPTION_FILE = 'weft.json';
 /** Glue and worker scripts are read for evidence: large enough for any real glue, bounded for safety. */
@@ -27,7 +28,8 @@ export interface FolderPlan extends PublishSetInput {
   grouping: string[];
 }
 
-const MODULE_KEYS = new Set(['module', 'version', 'fallback', 'order', 'variants']);
+// `$schema` names the JSON Schema an editor checks the file with (docs/weft.schema.json).
+const MODULE_KEYS = new Set(['$schema', 'module', 'version', 'fallback', 'order', 'variants']);
 const VARIANT_KEYS = new Set([
   'name',
   'file',
@@ -81,6 +83,8 @@ type Planned = Omit<FolderPlan, 'module'> & { module?: string };
 function fromDescription(root: string, data: Json): Planned {
   for (const key of Object.keys(data))
     if (!MODULE_KEYS.has(key)) throw new DeclarationError(safeField(key), 'is not a known field');
+  if (data.$schema !== undefined && typeof data.$schema !== 'string')
+    throw new DeclarationError('$schema', 'must be a string (a URL)');
   if (!Array.isArray(data.variants) || data.variants.length === 0)
     throw new DeclarationError('variants', 'must be a non-empty array');
   const strings = (v: unknown, field: string) => {
@@ -113,14 +117,16 @@ function fromDescription(root: string, data: Json): Planned {
     for (const [j, p] of gluePaths.entries()) readInside(root, p, MAX_GLUE_BYTES, `${at}.glue[${j}]`);
     let bundle: BundleInput | undefined;
     if (raw.folder !== undefined) {
-      // The whole folder is the build (a .NET _framework, a wasm-bindgen pkg/): `file` is its wasm.
-      if (
-        typeof raw.folder !== 'string' ||
-        !`${raw.file}`.startsWith(`${normalize(raw.folder).replace(/\/$/, '')}/`)
-      )
+      // The whole folder is the build (a .NET wwwroot or _framework, a wasm-bindgen pkg/): `file`
+      // is its wasm. `"."` is the described folder itself.
+      const folder = typeof raw.folder === 'string' ? normalize(raw.folder).replace(/\/$/, '') : '..';
+      const inside = folder === '.' ? '' : folder;
+      if (folder === '..' || folder.startsWith('../') || isAbsolute(folder))
+        throw new DeclarationError(`${at}.folder`, 'must be a folder inside the folder');
+      const file = normalize(raw.file);
+      if (inside && !file.startsWith(`${inside}/`))
         throw new DeclarationError(`${at}.folder`, 'must be a folder holding the file');
-      const folder = normalize(raw.folder).replace(/\/$/, '');
-      bundle = folderBundle(root, folder, raw.file.slice(folder.length + 1));
+      bundle = folderBundle(root, inside, inside ? file.slice(inside.length + 1) : file);
     } else if (gluePaths.length) {
       bundle = filesBundle(root, raw.file, gluePaths, `${at}.glue`);
     }
@@ -132,6 +138,7 @@ function fromDescription(root: string, data: Json): Planned {
         );
       bundle.entry = raw.entry;
     }
+    const entryLines = bundle ? chooseEntryOf(bundle, raw.entry !== undefined) : [];
     const {
       name,
       file,
@@ -151,6 +158,7 @@ function fromDescription(root: string, data: Json): Planned {
     });
     grouping.push(
       `${name}: ${file} with ${bundle ? describeFiles(bundle) : 'no other file'} (as ${DESCRIPTION_FILE} says)`,
+      ...entryLines,
     );
   });
   const out: Planned = { variants, grouping };
@@ -173,9 +181,11 @@ function fromDescription(root: string, data: Json): Planned {
 }
 
 /**
- * Without a description: one build per subfolder (an output folder per `emcc` run, named by its
- * flavour), else one per `.wasm` file, its glue found by name beside it (`app.wasm` → `app.js`,
- * `app.mjs`, `app.worker.js`; wasm-bindgen's `x_bg.wasm` → `x.js`).
+ * Without a description: a .NET app (`_framework/dotnet.js`) is one build, the whole folder; else
+ * one build per subfolder (an output folder per `emcc` run, named by its flavour; wasm-pack
+ * targets of one crate are one build, the one a browser loads), else one per `.wasm` file, its
+ * glue found by name beside it (`app.wasm` → `app.js`, `app.mjs`, `app.worker.js`; wasm-bindgen's
+ * `x_bg.wasm` → `x.js`). Each bundle's entry is chosen by what its glue is (layout.ts).
  */
 function fromLayout(root: string): Planned {
   const entries = readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
@@ -183,11 +193,14 @@ function fromLayout(root: string): Planned {
   const link = entries.find((e) => e.isSymbolicLink() && !e.name.startsWith('.'));
   if (link)
     throw new DeclarationError(safePath(link.name), 'is a symlink (or inside one): publish real files');
+  const dotnet = dotnetApp(root, entries);
+  if (dotnet) return dotnet;
   const wasmHere = entries.filter((e) => e.isFile() && e.name.endsWith('.wasm'));
   const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
   const variants: VariantInput[] = [];
   const grouping: string[] = [];
   if (wasmHere.length === 0 && subdirs.length > 0) {
+    const builds: { dir: string; wasm: string; bundle: BundleInput; lines: string[] }[] = [];
     for (const d of subdirs) {
       const files = readdirSync(join(root, d.name)).sort();
       const wasm = files.filter((f) => f.endsWith('.wasm'));
@@ -198,11 +211,17 @@ function fromLayout(root: string): Planned {
           `holds ${wasm.length} wasm files and nothing says which one is the build: describe it in ${DESCRIPTION_FILE}`,
         );
       const bundle = folderBundle(root, d.name, wasm[0]!);
-      variants.push(variantOf(root, d.name, `${d.name}/${wasm[0]}`, bundle));
-      grouping.push(
-        `${d.name}: ${d.name}/${wasm[0]} with ${describeFiles(bundle)} (one build per subfolder)`,
-      );
+      builds.push({ dir: d.name, wasm: wasm[0]!, bundle, lines: chooseEntryOf(bundle, false) });
     }
+    const targets = sameCrateTargets(builds);
+    for (const b of targets ? [targets.chosen] : builds) {
+      variants.push(variantOf(root, b.dir, `${b.dir}/${b.wasm}`, b.bundle));
+      const why = targets
+        ? `the wasm-pack target a browser loads, of ${builds.length}`
+        : 'one build per subfolder';
+      grouping.push(`${b.dir}: ${b.dir}/${b.wasm} with ${describeFiles(b.bundle)} (${why})`, ...b.lines);
+    }
+    for (const left of targets?.passedOver ?? []) grouping.push(`  ${left}`);
   } else {
     for (const w of wasmHere) {
       const stem = stemOf(w.name);
@@ -210,11 +229,53 @@ function fromLayout(root: string): Planned {
       const snippets = glueBeside(root, w.name).length && wasmHere.length === 1 ? snippetsOf(root) : [];
       const bundle = filesBundle(root, w.name, [...glueBeside(root, w.name), ...snippets]);
       variants.push(variantOf(root, stem, w.name, bundle));
-      grouping.push(`${stem}: ${w.name} with ${describeFiles(bundle)} (files named alike)`);
+      grouping.push(
+        `${stem}: ${w.name} with ${describeFiles(bundle)} (files named alike)`,
+        ...chooseEntryOf(bundle, false),
+      );
     }
   }
   if (variants.length === 0) throw new DeclarationError('(folder)', 'holds no .wasm file');
   return { variants, grouping };
+}
+
+/**
+ * A .NET app folder (a `wwwroot`: `_framework/dotnet.js` and its runtime wasm) is one build, the
+ * whole folder: its boot config loads `../_content/...` library initializers beside `_framework`.
+ */
+function dotnetApp(root: string, entries: { name: string; isDirectory(): boolean }[]): Planned | undefined {
+  // A _framework published alone is one build too, refused if its boot config loads from above it.
+  const framework = entries.some((e) => e.name === '_framework' && e.isDirectory()) ? '_framework' : '';
+  const wasm = dotnetWasm(readdirSync(join(root, framework)));
+  if (!wasm) return undefined;
+  const bundle = folderBundle(root, '', framework ? `${framework}/${wasm}` : wasm);
+  const what = framework
+    ? 'a .NET app: the whole folder, _framework and what it loads beside it'
+    : 'a .NET _framework';
+  return {
+    variants: [variantOf(root, 'dotnet', bundle.wasmPath, bundle)],
+    grouping: [
+      `dotnet: ${bundle.wasmPath} with ${describeFiles(bundle)} (${what})`,
+      ...chooseEntryOf(bundle, false),
+    ],
+  };
+}
+
+/**
+ * Sets the bundle's entry (unless declared) to the glue a browser loader starts from, and says
+ * which and why in lines for the grouping. The glue's references outside the folder are refused.
+ */
+function chooseEntryOf(bundle: BundleInput, declared: boolean): string[] {
+  const choice = entryOf(bundle);
+  if (choice.outside.length)
+    throw new DeclarationError(
+      safePath(choice.glue ?? bundle.wasmPath),
+      `loads ${choice.outside.length === 1 ? 'a file' : `${choice.outside.length} files`} from outside the build's folder (${choice.outside.slice(0, 2).map(shownPath).join(', ')}): publish the folder above it whole`,
+    );
+  if (declared) return [`  entry ${safePath(bundle.entry!)} (as ${DESCRIPTION_FILE} says)`];
+  if (!choice.entry) return choice.why ? [`  ${choice.why}`] : [];
+  bundle.entry = choice.entry;
+  return [`  ${choice.why}`];
 }
 
 /** A variant's name from its wasm file: `app.wasm` → `app`; wasm-bindgen's `x_bg.wasm` → `x`. */
@@ -233,13 +294,16 @@ export function glueBeside(dir: string, wasmFile: string): string[] {
 }
 
 /** One `.wasm` file given on the command line, with its glue found beside it. */
-export function planFile(path: string): { input: VariantInput; grouping: string } {
+export function planFile(path: string): { input: VariantInput; grouping: string[] } {
   const dir = realpathSync(dirname(path));
   const name = basename(path);
   const bundle = filesBundle(dir, name, glueBeside(dir, name));
   return {
     input: variantOf(dir, stemOf(name), name, bundle),
-    grouping: `${stemOf(name)}: ${name} with ${describeFiles(bundle)} (files named alike)`,
+    grouping: [
+      `${stemOf(name)}: ${name} with ${describeFiles(bundle)} (files named alike)`,
+      ...chooseEntryOf(bundle, false),
+    ],
   };
 }
 
@@ -267,7 +331,8 @@ function folderBundle(root: string, dir: string, wasm: string): BundleInput {
       a.name.localeCompare(b.name),
     )) {
       const path = rel ? `${rel}/${e.name}` : e.name;
-      if (e.name.startsWith('.')) continue;
+      // The description is not part of the build it describes.
+      if (e.name.startsWith('.') || (!dir && !rel && e.name === DESCRIPTION_FILE)) continue;
       if (e.isDirectory()) {
         walk(path);
         continue;
@@ -358,3 +423,6 @@ function safePath(path: string): string {
 function safeField(key: string): string {
   return /^[A-Za-z0-9_.-]{1,40}$/.test(key) ? key : '(a field)';
 }
+
+/** A path the build's own files name, shown whole when it is plain (long .NET package names are). */
+const shownPath = (path: string) => (/^[A-Za-z0-9._/-]{1,200}$/.test(path) ? path : '(a file)');

@@ -53,8 +53,10 @@ export async function bundleId(files: readonly BundleFile[], entry: string): Pro
 
 /**
  * Files a glue names that the bundle lacks: quoted file names ending in `.wasm` or `.worker.js`
- * (`"app.wasm"`, `"app.worker.js"`), resolved beside the glue. A fingerprinted file
- * (`dotnet.native.u31nt9bth6.wasm` for `"dotnet.native.wasm"`, as .NET publishes) counts as present.
+ * (`"app.wasm"`, `"app.worker.js"`), resolved beside the glue, and every resource of a .NET boot
+ * config embedded in the glue (`dotnet.js`), resolved the same way, `../` included: a reference that
+ * leaves the bundle comes back as `../<path>`. A fingerprinted file (`dotnet.native.u31nt9bth6.wasm`
+ * for `"dotnet.native.wasm"`, as .NET publishes) counts as present.
  */
 export function missingReferences(
   files: readonly { path: string }[],
@@ -64,14 +66,54 @@ export function missingReferences(
   const missing = new Set<string>();
   for (const g of glue) {
     const dir = g.path.includes('/') ? g.path.slice(0, g.path.lastIndexOf('/') + 1) : '';
-    for (const m of g.text.matchAll(/["'`]([A-Za-z0-9_-][A-Za-z0-9_.-]*\.(?:wasm|worker\.m?js))["'`]/g)) {
-      const want = dir + m[1]!;
+    const named = [
+      ...g.text.matchAll(/["'`]([A-Za-z0-9_-][A-Za-z0-9_.-]*\.(?:wasm|worker\.m?js))["'`]/g),
+    ].map((m) => m[1]!);
+    for (const name of [...named, ...dotnetBootResources(g.text)]) {
+      const want = resolveBeside(dir, name);
       if (have.has(want) || fingerprinted(want, have)) continue;
       missing.add(want);
     }
   }
   return [...missing];
 }
+
+/** A relative reference resolved against a folder of the bundle; one that leaves it keeps its `../`. */
+function resolveBeside(dir: string, name: string): string {
+  const out = dir.split('/').filter(Boolean);
+  let above = 0;
+  for (const seg of name.split('/')) {
+    if (seg === '..') out.length ? out.pop() : above++;
+    else if (seg !== '.' && seg !== '') out.push(seg);
+  }
+  return '../'.repeat(above) + out.join('/');
+}
+
+/**
+ * The resources a .NET (8+) `dotnet.js` boot config names, relative to `dotnet.js`. Its
+ * `libraryInitializers` list is left out: Blazor resolves those against the page, and the same
+ * modules are named relative to `_framework` under `modulesAfterRuntimeReady`.
+ */
+export function dotnetBootResources(text: string): string[] {
+  const start = text.indexOf('/*json-start*/');
+  const end = text.indexOf('/*json-end*/');
+  if (start < 0 || end < start) return [];
+  let config: { resources?: Record<string, unknown> };
+  try {
+    config = JSON.parse(text.slice(start + '/*json-start*/'.length, end));
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  const collect = (v: unknown) => {
+    if (Array.isArray(v))
+      for (const r of v) if (r && typeof r.name === 'string' && BOOT_NAME.test(r.name)) names.push(r.name);
+  };
+  for (const [key, value] of Object.entries(config.resources ?? {}))
+    if (key !== 'libraryInitializers') collect(value);
+  return names;
+}
+const BOOT_NAME = /^(?:\.\.\/)*[A-Za-z0-9_@+~-][A-Za-z0-9._@+~/-]{0,400}$/;
 
 function fingerprinted(want: string, have: ReadonlySet<string>): boolean {
   const dot = want.lastIndexOf('.');
