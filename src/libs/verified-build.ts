@@ -3,14 +3,23 @@
  * their own builds by URL (ffmpeg.wasm, onnxruntime-web): they keep their own loaders and workers,
  * and are handed only URLs whose bytes matched the integrity weft published.
  */
+import { probe } from '../detect/index.js';
+import type { Capability } from '../profile/caps.js';
 import { fetchBundleFile } from '../sdk/bundle.js';
 import { type LoadOptions, type LoadResult, load, type RemoteVariant } from '../sdk/load.js';
 import { sriOf } from '../sdk/verify.js';
 
-export type VerifiedBuildOptions = Pick<
-  LoadOptions,
-  'server' | 'manifest' | 'profile' | 'onProgress' | 'fetch'
->;
+export interface VerifiedBuildOptions
+  extends Pick<LoadOptions, 'server' | 'manifest' | 'profile' | 'onProgress' | 'fetch'> {
+  /**
+   * False to be given a build that starts no threads even where the engine could (the probed
+   * profile, less every threading capability): for a threaded build known to fail on some engine.
+   */
+  threads?: false;
+}
+
+/** What a build that starts threads needs; dropped from the profile when `threads: false`. */
+const THREADING: Capability[] = ['threads', 'workers', 'nested-workers', 'wasi-threads'];
 
 export interface VerifiedBuild {
   /** The chosen variant (its name, model, bundle). */
@@ -49,7 +58,17 @@ export async function verifiedBuild(
     }
     return res;
   };
-  const got = await load(name, { ...options, fetch: keeping, instantiate: false });
+  let profile = options.profile;
+  if (options.threads === false) {
+    const probed = profile ?? (await probe());
+    profile = { host: probed.host, caps: probed.caps.filter((c) => !THREADING.includes(c)) };
+  }
+  const got = await load(name, {
+    ...options,
+    ...(profile && { profile }),
+    fetch: keeping,
+    instantiate: false,
+  });
   const wasm = await verifiedCopy(copies, got.variant);
   return { variant: got.variant, threads: got.threads, why: got.why, wasm, load: got };
 }
