@@ -4,17 +4,18 @@
  * it verified, through ORT's own hooks (`env.wasm.wasmPaths = { mjs, wasm }`), with `numThreads`
  * set from what weft granted.
  *
- * Which builds: ORT 1.30's wasm bundles (`ort.wasm*.mjs`) import one file name only,
- * `ort-wasm-simd-threaded.mjs`; its `.jsep`, `.jspi` and `.asyncify` builds belong to the WebGPU
- * and JSPI bundles. So the module is that one build, published with optional threads
- * (`weft publish <dir> --threads optional`): it runs on one thread where threads cannot start,
- * which weft answers with `threads: false`, and this sets `numThreads: 1` there.
+ * Which builds: each ORT 1.30 library bundle imports one build by a name written into it: the
+ * wasm bundles (`ort.wasm*.mjs`) `ort-wasm-simd-threaded.mjs`, `ort.mjs` the `.jsep` build (WebGPU),
+ * `ort.webgpu.mjs` the `.asyncify` one, `ort.jspi.mjs` the `.jspi` one. So the choice among them is
+ * the page's choice of bundle; the module is the build of that bundle, published with optional
+ * threads (`weft publish <dir> --threads optional`): it runs on one thread where threads cannot
+ * start, which weft answers with `threads: false`, and this sets `numThreads: 1` there.
  */
 
 import { blobURL, bundleFileURL, type VerifiedBuildOptions, verifiedBuild } from '../libs/verified-build.js';
 import type { RemoteVariant } from '../sdk/load.js';
 
-/** ORT's threads where weft grants them: ORT's own default (at most 4). */
+/** Threads where weft grants them: the cap of ORT's own default (min(4, cores / 2)). */
 const DEFAULT_THREADS = 4;
 
 export interface OrtWasmOptions extends VerifiedBuildOptions {
