@@ -3,13 +3,14 @@
  * threads), ORT's own library (`ort.wasm.min.mjs`) served from a page on another origin, and
  * `ortWasm('ort', { server, env: ort.env })` handing ORT blob URLs of the bytes weft verified.
  * A hand-encoded ONNX model runs in a real InferenceSession in Chromium and Firefox: on 4 threads
- * on an isolated page (3 pthread workers started), on 1 where the page is not isolated.
+ * on an isolated page (3 pthread workers started), with weft on another origin and mounted on the
+ * page's own (`weftHandler({ mount: '/wasm' })`), and on 1 where the page is not isolated.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type BrowserEngine, describeBrowsers, type TestBrowser } from './harness/browsers.js';
 import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
-import { type LibStage, libStage, weftBundle } from './harness/libs.js';
+import { type LibStage, libStage, sameOriginSite, weftBundle } from './harness/libs.js';
 import { binaryOpModel } from './harness/onnx.js';
 import { describeWith } from './harness/require.js';
 
@@ -60,19 +61,26 @@ const run = async (browser: TestBrowser, url: string) => {
 
 describeWith(`${SPEC} (ORT's wasm build and its own library)`, files, REAL_BUILDS_INSTALL, (f) => {
   let stage: LibStage;
+  let site: Awaited<ReturnType<typeof sameOriginSite>>;
   beforeAll(async () => {
+    const pages = (server: string) => ({
+      '/ort.html': { type: 'text/html', body: page(server) },
+      '/ort/ort.wasm.min.mjs': { type: 'text/javascript', body: readFileSync(f.lib) },
+      '/weft-onnxruntime.js': weftBundle('onnxruntime'),
+    });
     stage = await libStage({
       module: 'ort',
       build: { '': [f.wasm, f.mjs] },
       publishArgs: ['--threads', 'optional'],
-      pages: (server) => ({
-        '/ort.html': { type: 'text/html', body: page(server) },
-        '/ort/ort.wasm.min.mjs': { type: 'text/javascript', body: readFileSync(f.lib) },
-        '/weft-onnxruntime.js': weftBundle('onnxruntime'),
-      }),
+      pages,
     });
+    // The same pages on a site with weft mounted at /wasm on its own origin.
+    site = await sameOriginSite(stage.store, pages);
   });
-  afterAll(() => stage?.close());
+  afterAll(async () => {
+    await site?.close();
+    await stage?.close();
+  });
 
   it('publishes the one build ORT wasm bundles import, its threads optional', () => {
     expect(stage.printed).toMatch(/ort\/ort-wasm-simd-threaded: sab \(threads optional\)/);
@@ -95,6 +103,18 @@ describeWith(`${SPEC} (ORT's wasm build and its own library)`, files, REAL_BUILD
         dims: [4],
         pthreads: 3,
         otherWorkers: [],
+        blobs: true,
+        wasmDownloads: 1,
+      });
+    }, 60_000);
+
+    it("runs it on 4 threads with weft mounted on the isolated page's own origin", async () => {
+      expect(await run(browser, `${site.origin}/isolated/ort.html`)).toMatchObject({
+        isolated: true,
+        threads: true,
+        numThreads: 4,
+        y: [11, 22, 33, 44.5],
+        pthreads: 3,
         blobs: true,
         wasmDownloads: 1,
       });

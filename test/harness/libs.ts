@@ -5,12 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import { weftHandler } from '../../src/node/handler.js';
 import { type RunningServer, startServer } from '../../src/node/serve.js';
 import { fsStore } from '../../src/registry/stores/fs.js';
-import { type Page, type PageServer, startPageServer } from './pages.js';
+import { ISOLATION_HEADERS, type Page, type PageServer, startPageServer } from './pages.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
@@ -18,6 +21,8 @@ const DIST = new URL('../../dist/', import.meta.url).pathname;
 
 export interface LibStage {
   weft: RunningServer;
+  /** The store weft serves (a same-origin site may mount weft over it too). */
+  store: string;
   pages: PageServer;
   /** What `weft publish` printed. */
   printed: string;
@@ -54,11 +59,43 @@ export async function libStage(options: {
   return {
     weft,
     pages,
+    store,
     printed: stdout,
     close: async () => {
       await pages.close();
       await weft.close();
     },
+  };
+}
+
+/**
+ * A site serving `pages` as startPageServer does (`/isolated/...` with COOP/COEP, `/plain/...`
+ * without) with weft mounted at `/wasm` on the same origin, over `store`.
+ */
+export async function sameOriginSite(store: string, pages: (server: string) => Record<string, Page>) {
+  const weft = weftHandler({ mount: '/wasm', storeDir: store });
+  let served: Record<string, Page> = {};
+  const server = createServer((req, res) =>
+    weft(req, res, () => {
+      const match = /^\/(isolated|plain)(\/[^?]*)/.exec(req.url ?? '');
+      const page = match ? served[match[2]!] : undefined;
+      if (!match || !page) return void res.writeHead(404).end();
+      const isolation = match[1] === 'isolated' ? ISOLATION_HEADERS : {};
+      res
+        .writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store', ...isolation })
+        .end(page.body);
+    }),
+  );
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = pages(`${origin}/wasm`);
+  return {
+    origin,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
