@@ -4,7 +4,7 @@
  * page server on another origin serving the library's own files and weft's browser bundle.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,7 @@ export async function libStage(options: {
     close: async () => {
       await pages.close();
       await weft.close();
+      rmSync(dir, { recursive: true, force: true }); // tens of MB per stage: the builds and the store
     },
   };
 }
