@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CHROMIUM, chromiumPath } from '../test/harness/browser.js';
 import { e2eBench } from './e2e.js';
 import { emscriptenBench } from './emscripten.js';
+import { libsBench } from './libs.js';
 import { loadSizesBench } from './load-sizes.js';
 import { probeBench } from './probe.js';
 import { publishBench } from './publish.js';
@@ -38,6 +39,12 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
   },
   { name: 'load', title: '8. load() at real sizes', limitS: 240, run: loadSizesBench },
   { name: 'publish', title: '9. Publishing a 32 MB build', limitS: 240, run: publishBench },
+  {
+    name: 'libs',
+    title: '10. Big libraries: a ready ORT session and a ready ffmpeg',
+    limitS: 300,
+    run: libsBench,
+  },
 ];
 
 function bounded<T>(seconds: number, work: Promise<T>): Promise<T> {

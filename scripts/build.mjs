@@ -21,6 +21,8 @@ const LIBRARY = {
   detect: 'src/detect/index.ts',
   sdk: 'src/sdk/index.ts',
   emscripten: 'src/emscripten/index.ts',
+  ffmpeg: 'src/ffmpeg/index.ts',
+  onnxruntime: 'src/onnxruntime/index.ts',
   polyfill: 'src/polyfill/index.ts',
   server: 'src/server/index.ts',
   node: 'src/node/index.ts',
@@ -48,6 +50,17 @@ const BUNDLES = {
   'browser/sdk': { entry: 'src/sdk/index.ts', platform: 'browser', define: { WEFT_BROWSER_BUNDLE: 'true' } },
   'browser/emscripten': {
     entry: 'src/emscripten/index.ts',
+    platform: 'browser',
+    define: { WEFT_BROWSER_BUNDLE: 'true' },
+  },
+  // For pages that bundle nothing: served from the page's own origin (weft/ffmpeg, weft/onnxruntime).
+  'browser/ffmpeg': {
+    entry: 'src/ffmpeg/index.ts',
+    platform: 'browser',
+    define: { WEFT_BROWSER_BUNDLE: 'true' },
+  },
+  'browser/onnxruntime': {
+    entry: 'src/onnxruntime/index.ts',
     platform: 'browser',
     define: { WEFT_BROWSER_BUNDLE: 'true' },
   },

@@ -18,7 +18,8 @@ export const PACKAGES = [
   {
     // Emscripten pthreads, newest layout: the .mjs is its own worker ("em-pthread"), Closure-minified.
     spec: 'onnxruntime-web@1.30.0',
-    files: ['dist/ort-wasm-simd-threaded.wasm', 'dist/ort-wasm-simd-threaded.mjs'],
+    // ort.wasm.min.mjs: ORT's own library for that build (test/lib-onnxruntime.test.ts).
+    files: ['dist/ort-wasm-simd-threaded.wasm', 'dist/ort-wasm-simd-threaded.mjs', 'dist/ort.wasm.min.mjs'],
   },
   {
     // Emscripten, four builds shipped side by side (plain, SIMD, threaded, threaded SIMD), old layout.
@@ -38,6 +39,8 @@ export const PACKAGES = [
     files: ['dist/esm/ffmpeg-core.wasm', 'dist/esm/ffmpeg-core.js', 'dist/esm/ffmpeg-core.worker.js'],
   },
   { spec: '@ffmpeg/core@0.12.10', files: ['dist/esm/ffmpeg-core.wasm', 'dist/esm/ffmpeg-core.js'] },
+  // ffmpeg.wasm's library (the FFmpeg class and its module worker) that loads those cores.
+  { spec: '@ffmpeg/ffmpeg@0.12.15', files: ['dist/esm/'] },
   {
     // Squoosh's AVIF codecs: Emscripten with a .worker.mjs, threaded and not.
     spec: '@jsquash/avif@2.1.1',
