@@ -42,7 +42,7 @@ const LIBRARY = {
  * the same version as the SDK, no script from a second origin for a CSP to allow, and it works
  * with a server started without the client scripts.
  */
-const BROWSER_LIBRARY = ['detect', 'sdk', 'emscripten', 'polyfill'];
+const BROWSER_LIBRARY = ['detect', 'sdk', 'emscripten', 'polyfill', 'ffmpeg', 'onnxruntime'];
 const BROWSER_LIB_DIR = 'browser-lib';
 /** Self-contained bundles: what browsers and workerd load. */
 const BUNDLES = {
