@@ -30,6 +30,18 @@ const GUIDES: Record<string, Record<string, string>> = {
   'shared-everything.md': { 'app.set.wasm': demo('set') },
   'non-js-loader.md': {},
   'publish-from-ci.md': { 'app.c': join(root, 'fixtures/c/primes.c') },
+  // The packages' own files where an app's node_modules has them.
+  'libraries.md': {
+    'node_modules/@ffmpeg/core-mt/dist/esm': dirname(
+      realBuild('@ffmpeg/core-mt@0.12.10', 'dist/esm/ffmpeg-core.js') ?? '/x',
+    ),
+    'node_modules/@ffmpeg/core/dist/esm': dirname(
+      realBuild('@ffmpeg/core@0.12.10', 'dist/esm/ffmpeg-core.js') ?? '/x',
+    ),
+    'node_modules/onnxruntime-web/dist': dirname(
+      realBuild('onnxruntime-web@1.30.0', 'dist/ort-wasm-simd-threaded.mjs') ?? '/x',
+    ),
+  },
 };
 
 /** The ```sh blocks of a guide, in order. */
@@ -64,6 +76,7 @@ const NEEDS: Record<string, { found: boolean; install: string }> = {
   'publish-from-ci.md': { found: emccVersion() !== null, install: EMCC_INSTALL },
   'wasm-bindgen.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
   'dotnet.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
+  'libraries.md': { found: realBuildsFetched(), install: REAL_BUILDS_INSTALL },
 };
 
 describe('integration guides: every shell command in docs/guides runs', () => {
