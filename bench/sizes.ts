@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { FEATURE_SOURCES } from '../src/detect/probes/features.js';
+import { FEATURE_DETECTORS } from '../src/detect/probes/features.js';
 import { PROBE_SOURCES } from '../src/detect/probes/sources.js';
 import { POLYFILLS } from '../src/profile/polyfills.js';
 import { bytes, type Row, type Section } from './stats.js';
@@ -145,7 +145,7 @@ export async function sizesBench(): Promise<Section> {
     notes.push(
       `What stands in the way of the probe goal, measured by building the probe without each part: the per-origin ` +
         `cache costs ${bytes(probe.gzip - noCache)} gzip; the module bytes (weft's own for ${Object.keys(PROBE_SOURCES).length} ` +
-        `capabilities and the ${Object.keys(FEATURE_SOURCES).length} of wasm-feature-detect's detectors, re-encoded as hex ` +
+        `capabilities and the ${Object.keys(FEATURE_DETECTORS).length} of wasm-feature-detect's detectors, captured from it and written as hex ` +
         `after one shared header) ${bytes(probe.gzip - noModules)}. Without the cache the probe is ${bytes(noCache)}` +
         `${noCache > 2048 ? ', still above 2 KB' : ''}; the code with neither cache nor module bytes is ${bytes(bare)}: ` +
         'host detection, the thread and shared-everything checks, the JS-API checks ' +

@@ -1,5 +1,6 @@
-// Writes src/detect/probe-bytes.ts from src/detect/probes/sources.ts: the probe modules as base64
-// without the 8-byte header (the probe adds it back), so the browser bundle carries no encoder.
+// Writes src/detect/probe-bytes.ts from src/detect/probes/sources.ts and the modules captured from the
+// installed wasm-feature-detect (pinned exactly in package.json): the probe modules as hex without the
+// 8-byte header (the probe adds it back), so the browser bundle carries no encoder.
 // Usage: npm run gen:probes   (tests fail when the checked-in file is stale)
 import { writeFileSync } from 'node:fs';
 import { renderProbeBytes } from '../src/detect/probes/render.js';

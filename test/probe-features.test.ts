@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as wfd from 'wasm-feature-detect';
 import { FEATURE_MEMBERS } from '../src/detect/features.js';
-import { FEATURE_SOURCES } from '../src/detect/probes/features.js';
+import {
+  captureDetector,
+  captureFeatures,
+  type FeatureCap,
+  WFD_VERSION,
+} from '../src/detect/probes/features.js';
+import { renderProbeBytes } from '../src/detect/probes/render.js';
 import { WFD_NAMES } from './fixtures/wfd-names.js';
 
 const DETECTORS: Record<string, () => Promise<boolean>> = { ...wfd };
@@ -36,7 +43,20 @@ async function captured(name: keyof typeof wfd): Promise<{ how: Api; bytes: stri
   return seen;
 }
 
-describe("wasm-feature-detect's detectors, re-encoded", () => {
+describe("wasm-feature-detect's detectors, captured", () => {
+  it('src/detect/probe-bytes.ts is what `npm run gen:probes` writes now from the installed wasm-feature-detect', () => {
+    const installed = JSON.parse(
+      readFileSync(new URL('../node_modules/wasm-feature-detect/package.json', import.meta.url), 'utf8'),
+    ).version;
+    const pinned = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+      .devDependencies['wasm-feature-detect'];
+    expect(pinned, 'pin wasm-feature-detect exactly: the probe ships its modules').toBe(installed);
+    expect(WFD_VERSION).toBe(installed);
+    const current = readFileSync(new URL('../src/detect/probe-bytes.ts', import.meta.url), 'utf8');
+    expect(current, 'src/detect/probe-bytes.ts is stale: run npm run gen:probes').toBe(renderProbeBytes());
+    expect(current).toContain(`wasm-feature-detect ${installed}`);
+  });
+
   it('cover every wasm-feature-detect detector except its threads (weft has its own)', () => {
     expect(Object.values(WFD_NAMES).sort()).toEqual(
       Object.keys(wfd)
@@ -45,13 +65,23 @@ describe("wasm-feature-detect's detectors, re-encoded", () => {
     );
   });
 
-  it.each(Object.entries(FEATURE_SOURCES))(
-    '%s is byte for byte the module wasm-feature-detect checks, checked the same way',
+  it.each(Object.entries(captureFeatures()))(
+    '%s is byte for byte the module wasm-feature-detect checks when awaited, checked the same way',
     async (cap, src) => {
-      const seen = await captured(WFD_NAMES[cap as keyof typeof FEATURE_SOURCES]);
+      const seen = await captured(WFD_NAMES[cap as FeatureCap]);
       expect(seen).toEqual([{ how: src.how, bytes: Buffer.from(src.probe).toString('hex') }]);
     },
   );
+
+  it('a detector that hands its module over only after an await is seen as handing none, and WebAssembly is restored', () => {
+    const late = async () => {
+      await 0;
+      return WebAssembly.validate(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    };
+    expect(captureDetector(late)).toEqual([]);
+    expect(WebAssembly.validate).toBe(real.validate);
+    expect(WebAssembly.Module).toBe(real.Module);
+  });
 
   it.each(Object.entries(FEATURE_MEMBERS))(
     '%s hands no module to the engine: it asks whether WebAssembly.%s exists',

@@ -1,6 +1,6 @@
 /**
  * wasm-feature-detect's detectors under the contract's names (its own `threads` is superseded by
- * ours), from the re-encoded modules of probe-bytes.ts: the same modules, checked the same way
+ * ours), from the modules of probe-bytes.ts captured from it: the same modules, checked the same way
  * (those it validates are in PROBE_BYTES with weft's own), except that the two it instantiates
  * asynchronously are instantiated synchronously here (tiny modules, allowed on every main thread,
  * and no task hop). A detector that throws means absent.

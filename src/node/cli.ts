@@ -6,14 +6,13 @@ import { InspectError, inspect } from '../inspect/index.js';
 import { threadModel, VARIANT_HOSTS } from '../profile/caps.js';
 import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
 import { ManifestError } from '../registry/manifest.js';
-import { PublishError, publishSet } from '../registry/publish.js';
-import { fsStore } from '../registry/stores/fs.js';
+import { PublishError } from '../registry/publish.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';
-import { nodeEncoders } from './encoders.js';
 import { INIT_WORKER_USAGE, initWorkerCommand } from './init-worker.js';
 import { type Published, publishRemote } from './remote-publish.js';
 import { startServer } from './serve.js';
+import { publishStore } from './store-publish.js';
 
 const USAGE = `usage: weft <command> [options]
 
@@ -24,7 +23,7 @@ commands:
                          (reads the glue named like the wasm beside it: app.js, app.mjs, app.worker.js)
   publish <dir|files>    inspect and publish variants (weft.json describes a folder; see docs)
                          --store DIR | --server URL   (--server reads WEFT_PUBLISH_TOKEN, uploads
-                         only the files the server lacks; --json prints a summary)
+                         only the files the server lacks; progress on stderr, --json prints a summary)
                          [--module NAME] [--version V] [--requires +cap,-cap] [--model M]
                          [--threads optional] [--hosts browser,worker] [--fallback VARIANT] [--order a,b,c]
   probe                  this Node's capability profile                  [--json] [--deep]
@@ -203,7 +202,7 @@ const PUBLISH_USAGE = `usage: weft publish <dir | files.wasm...> (--store DIR | 
   [--requires +cap,-cap] [--model M] [--threads optional] [--polyfills a,b]   (for every variant given)
   [--hosts h,...]   served on these hosts only: ${VARIANT_HOSTS.join(', ')}
   [--fallback VARIANT] [--order a,b,c]
-  [--json]   with --server: a machine-readable summary on stdout (progress stays on stderr)`;
+  [--json]   a machine-readable summary on stdout (progress stays on stderr)`;
 
 async function publishCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -263,7 +262,7 @@ async function publishCommand(args: string[]): Promise<number> {
   for (const line of plan.grouping) say(`  ${line}`);
   const result = values.server
     ? await publishRemote(values.server, plan, { json: values.json === true })
-    : await publishLocal(values.store!, plan);
+    : await publishStore(values.store!, plan, { json: values.json === true });
   if (typeof result === 'number') return result;
   for (const { variant, report } of result.published) {
     const tool = report.toolchain;
@@ -274,11 +273,6 @@ async function publishCommand(args: string[]): Promise<number> {
   }
   printOrdering(result.ordering);
   return 0;
-}
-
-async function publishLocal(dir: string, plan: FolderPlan): Promise<Published> {
-  const { published, ordering } = await publishSet(fsStore({ dir }), plan, nodeEncoders);
-  return { published, ordering: { ...ordering, variants: ordering.variants.map((v) => v.name) } };
 }
 
 function printOrdering(ordering: Published['ordering']): void {

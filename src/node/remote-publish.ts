@@ -38,12 +38,13 @@ export interface RemoteOptions {
   log?: (line: string) => void;
 }
 
-const kib = (n: number) =>
+/** A size for people: B, KiB or MiB. */
+export const kib = (n: number) =>
   n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
 const hashOf = (bytes: Uint8Array) => `sha256-${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** A build's files with their roles and hashes; a wasm alone is sent as one file (a wasm-only variant). */
-function filesOf(v: FolderPlan['variants'][number]): PlannedFile[] {
+export function filesOf(v: FolderPlan['variants'][number]): PlannedFile[] {
   const files = v.bundle?.files ?? [{ path: `${v.variant}.wasm`, bytes: v.bytes }];
   const wasmPath = v.bundle?.wasmPath ?? `${v.variant}.wasm`;
   return files.map((f) => {
