@@ -24,7 +24,8 @@ interface Variant {
   file: string;
   sha256: string;
   bytes: number;
-  glue: string;
+  glue: string[];
+  entry: string;
   source: string;
 }
 const manifest: { module: string; variants: Variant[] } = JSON.parse(
@@ -54,7 +55,8 @@ describe('the demo build', () => {
         sha256: createHash('sha256').update(bytes).digest('hex'),
         bytes: bytes.length,
       });
-      expect(existsSync(join(DEMO, v.glue)), v.glue).toBe(true);
+      for (const glue of v.glue) expect(existsSync(join(DEMO, glue)), glue).toBe(true);
+      expect(v.entry).toBe(v.glue[0]);
     }
   });
 
