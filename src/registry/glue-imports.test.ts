@@ -27,9 +27,12 @@ describe('missingImports', () => {
     ];
     expect(missingImports(files, glue)).toEqual(['glue/x.js', 'up.js']);
   });
-  it('keeps ../ for a file outside the bundle, and leaves .wasm names to missingReferences', () => {
+  it('keeps ../ for a file outside the bundle, and leaves .wasm names to missingReferences and folders alone', () => {
     const glue = [
-      { path: 'glue/app.js', text: `import '../../out.js'; new URL('app.wasm', import.meta.url)` },
+      {
+        path: 'glue/app.js',
+        text: `import '../../out.js'; new URL('app.wasm', import.meta.url); new URL('./', import.meta.url)`,
+      },
     ];
     expect(missingImports(files, glue)).toEqual(['../out.js']);
   });

@@ -60,7 +60,8 @@ export function missingImports(
   for (const script of scripts)
     for (const { specifier, relative } of specifiersOf(script.text)) {
       // Wasm files are missingReferences' to check (it knows .NET's fingerprinted names).
-      if (!relative || /\.wasm([?#]|$)/.test(specifier)) continue;
+      // A folder (`new URL('./', import.meta.url)`, .NET's base URL) is no file to hold.
+      if (!relative || /\.wasm([?#]|$)/.test(specifier) || /\/([?#]|$)/.test(specifier)) continue;
       const want = resolveInBundle(script.path, specifier);
       if (!have.has(want)) missing.add(want);
     }
