@@ -26,6 +26,14 @@ const VARIANTS = [
   { name: 'single', assembler: 'wabt', features: {} },
 ];
 
+/** Each variant's glue: its entry first, then every file it imports or starts as a worker. */
+const GLUE = {
+  set: ['set.js', 'set-worker.js', 'job.js', 'platform.js'],
+  sab: ['sab.js', 'sab-worker.js', 'job.js', 'platform.js'],
+  'wasi-threads': ['wasi-threads.js', 'wasi-threads-worker.js', 'job.js', 'platform.js'],
+  single: ['single.js', 'job.js'],
+};
+
 async function assembleWabt(file, wat, features) {
   const wabt = await wabtInit();
   const module = wabt.parseWat(file, wat, features);
@@ -72,7 +80,9 @@ export async function buildFixtures(out = DEMO) {
       file: `${name}.wasm`,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       bytes: bytes.length,
-      glue: `glue/${name}.js`,
+      // Every file the glue loads travels in the variant's bundle; the bundle starts from the glue.
+      glue: GLUE[name].map((f) => `glue/${f}`),
+      entry: `glue/${name}.js`,
       source,
     });
   }

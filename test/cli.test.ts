@@ -145,8 +145,10 @@ describe('weft CLI (dist/cli.js, as `npm start` runs it)', () => {
     const { code, out } = await runCli(['publish', DEMO, '--store', dir, '--module', 'demo']);
     expect(code).toBe(0);
     // The folder's weft.json says which file is which variant, and its glue is read as evidence.
-    expect(out).toMatch(/^ {2}sab: sab\.wasm with 1 more file\(s\): glue\/sab\.js \(as weft\.json says\)$/m);
-    expect(out).toMatch(/^demo\/sab: sab requires \[shared-memory threads\] sha256-[0-9a-f]{64}$/m);
+    expect(out).toMatch(
+      /^ {2}sab: sab\.wasm with 4 more file\(s\): glue\/sab\.js, glue\/sab-worker\.js, glue\/job\.js, glue\/platform\.js \(as weft\.json says\)$/m,
+    );
+    expect(out).toMatch(/^demo\/sab: sab requires \[shared-memory threads workers\] sha256-[0-9a-f]{64}$/m);
     expect(out).toMatch(/^order: set > sab > wasi-threads > single$/m);
     const record = JSON.parse(readFileSync(join(dir, 'modules', 'demo.json'), 'utf8')) as {
       variants: { name: string; blob: string }[];

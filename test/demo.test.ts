@@ -1,13 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { planFolder } from '../src/node/description.js';
+import { nodeEncoders } from '../src/node/encoders.js';
+import { type PublishSetResult, publishSet } from '../src/registry/publish.js';
+import { memoryStore } from '../src/registry/stores/memory.js';
 import { engine, runScript } from './harness/engines.js';
 import { describeWith } from './harness/require.js';
 
@@ -24,7 +28,8 @@ interface Variant {
   file: string;
   sha256: string;
   bytes: number;
-  glue: string;
+  glue: string[];
+  entry: string;
   source: string;
 }
 const manifest: { module: string; variants: Variant[] } = JSON.parse(
@@ -54,7 +59,8 @@ describe('the demo build', () => {
         sha256: createHash('sha256').update(bytes).digest('hex'),
         bytes: bytes.length,
       });
-      expect(existsSync(join(DEMO, v.glue)), v.glue).toBe(true);
+      for (const glue of v.glue) expect(existsSync(join(DEMO, glue)), glue).toBe(true);
+      expect(v.entry).toBe(v.glue[0]);
     }
   });
 
@@ -99,6 +105,40 @@ describe('the demo build', () => {
         return counts.every((count) => count(lo, hi) === expected);
       }),
     );
+  });
+});
+
+describe('publishing a build whose glue imports a file its bundle lacks', () => {
+  /** The demo folder copied to a temp dir, its weft.json changed by `edit`; published into a memory store. */
+  async function publishCopy(edit: (v: Variant) => Partial<Variant>): Promise<PublishSetResult> {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-demo-copy-'));
+    try {
+      await cp(DEMO, dir, { recursive: true });
+      const variants = manifest.variants.map((v) => ({ ...v, ...edit(v) }));
+      await writeFile(join(dir, 'weft.json'), JSON.stringify({ ...manifest, variants }));
+      const plan = planFolder(dir);
+      return await publishSet(memoryStore(), { ...plan, version: '1.0.0' }, nodeEncoders);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('refuses a weft.json whose glue field names the entry only, naming the files it imports', async () => {
+    await expect(publishCopy((v) => (v.name === 'sab' ? { glue: ['glue/sab.js'] } : {}))).rejects.toThrow(
+      /variants\[1\]\.files: the glue loads 3 files the bundle does not hold \(glue\/job\.js, glue\/platform\.js, glue\/sab-worker\.js\)/,
+    );
+  });
+
+  it('refuses a glue whose worker imports a file left out (one level down the import graph)', async () => {
+    const leaveOut = (v: Variant) => ({ glue: v.glue.filter((f) => f !== 'glue/platform.js') });
+    await expect(publishCopy((v) => (v.name === 'wasi-threads' ? leaveOut(v) : {}))).rejects.toThrow(
+      /variants\[2\]\.files: the glue loads a file the bundle does not hold \(glue\/platform\.js\)/,
+    );
+  });
+
+  it('publishes the demo as weft.json lists it, every bundle starting from its glue', async () => {
+    const { entry } = await publishCopy(() => ({}));
+    expect(entry.variants.map((v) => v.bundle?.entry)).toEqual(manifest.variants.map((v) => v.entry));
   });
 });
 

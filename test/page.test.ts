@@ -18,6 +18,8 @@ interface Seen {
   rejected: string[];
   curl: string;
   groups: string[];
+  /** Each capability as shown, `✓ name`, `✗ name` or `? name (not checked)`. */
+  caps: string[];
   stats: string;
 }
 
@@ -55,6 +57,7 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
       rejected: [...document.querySelectorAll('#modules li')].map((li) => li.textContent!),
       curl: document.querySelector('#modules pre')!.textContent!,
       groups: [...document.querySelectorAll('#caps h3')].map((h) => h.textContent!),
+      caps: [...document.querySelectorAll('#caps li')].map((li) => li.textContent!),
       stats: document.getElementById('stats')!.textContent!,
     }));
     await page.close();
@@ -79,6 +82,45 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
     expect(seen.curl).toMatch(
       /^curl -o demo\.wasm 'http:\/\/127\.0\.0\.1:\d+\/v1\/modules\/demo\/wasm\?caps=shared-memory,threads,/,
     );
+  });
+
+  it('says nested-workers is not checked (the page probe does not start workers), where Chromium has them', async () => {
+    const seen = await visit('/');
+    expect(seen.caps).toContain('? nested-workers (not checked)');
+    expect(seen.caps.filter((c) => c.startsWith('?'))).toEqual(['? nested-workers (not checked)']);
+    // Every other capability is checked: ✓ or ✗, and the threads this isolated page has are ✓.
+    expect(seen.caps).toEqual(expect.arrayContaining(['✓ shared-memory', '✓ threads', '✓ workers']));
+    // A ✗ would have been wrong: the deep probe on the same page finds them.
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    const deep = (await page.evaluate(
+      "import('/v1/probe.js').then((m) => m.probe({ deep: true })).then((p) => p.caps)",
+    )) as string[];
+    await page.close();
+    expect(deep).toContain('nested-workers');
+  });
+
+  it('runs the demo with "Run it" on the isolated page: the sab variant on its workers, its answer, threads and time', async () => {
+    const page = await browser.newPage({ viewport: { width: 412, height: 915 } });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    expect(await page.isVisible('#run')).toBe(true);
+    await page.click('#run');
+    await page.waitForSelector('body[data-ran="true"]', { timeout: 30_000 });
+    await page.locator('#demo').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'page-run.png') });
+    const ran = await page.evaluate(() => ({
+      answer: document.getElementById('answer')!.textContent!,
+      primes: document.getElementById('primes')?.textContent,
+      variant: document.getElementById('ran')?.textContent,
+      threads: Number(document.getElementById('threads')?.textContent),
+      ms: Number(document.getElementById('ms')?.textContent),
+    }));
+    await page.close();
+    expect(ran.answer).toMatch(/^17984 primes below 200000 by sab on \d+ threads in \d+ ms/);
+    expect(ran).toMatchObject({ primes: '17984', variant: 'sab' });
+    expect(ran.threads).toBeGreaterThan(1);
+    expect(ran.ms).toBeGreaterThan(0);
   });
 
   it('shows a visitor on a page that is not isolated the single thread model and exactly what to change', async () => {

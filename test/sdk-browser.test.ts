@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
@@ -33,14 +32,14 @@ const page = (server: string) => `<!doctype html><meta charset="utf-8"><title>lo
 </script>`;
 
 // A page whose engine declares wasi-threads without SAB threads (as a WASI-style host would), so the
-// wasi-threads build is chosen; its glue runs on @emnapi/wasi-threads, bundled for the browser.
+// wasi-threads build is chosen; its glue hosts wasi.thread-spawn itself (one worker per thread).
 const wasiPage = (server: string) => `<!doctype html><meta charset="utf-8"><title>wasi-threads</title>
 <script type="module">
   window.outcome = (async () => {
     const { load } = await import('${server}/v1/sdk.js');
     const profile = { host: 'browser', caps: ['shared-memory', 'workers', 'wasi-threads'] };
     const result = await load('demo', { server: '${server}', instantiate: false, profile });
-    const { run } = await import('./wasi-glue/wasi-threads.js');
+    const { run } = await import('./glue/wasi-threads.js');
     const primes = await run({ module: result.module, threads: 2 });
     return { origin: location.origin, isolated: crossOriginIsolated, variant: result.variant.name, primes, why: [], threads: 2 };
   })().catch((e) => ({ error: String(e && e.stack || e) }));
@@ -60,29 +59,10 @@ function servePages(): { origin: () => string; server: () => RunningServer } {
   let pages: PageServer;
   beforeAll(async () => {
     server = await startServer({ port: 0, storeDir: mkdtempSync(join(tmpdir(), 'weft-e2e-')) });
-    // The wasi-threads glue imports npm packages by name: bundle it (and its worker, same names) for the page.
-    const built = await esbuild.build({
-      entryPoints: ['wasi-threads.js', 'wasi-threads-worker.js'].map((f) => new URL(f, glueDir).pathname),
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      // platform.js imports it only on Node-like hosts, never in a browser.
-      external: ['node:worker_threads'],
-      write: false,
-      outdir: '/out',
-      logLevel: 'silent',
-    });
-    const wasiGlue: Record<string, Page> = Object.fromEntries(
-      built.outputFiles.map((f) => [
-        `/wasi-glue/${f.path.split('/').pop()}`,
-        { type: 'text/javascript', body: f.text },
-      ]),
-    );
     pages = await startPageServer({
       '/index.html': { type: 'text/html', body: page(server.url) },
       '/wasi.html': { type: 'text/html', body: wasiPage(server.url) },
       ...glue,
-      ...wasiGlue,
     });
   });
   afterAll(async () => {

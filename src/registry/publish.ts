@@ -18,6 +18,7 @@ import {
 } from './bundle.js';
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
 import { sha256, toHex } from './digest.js';
+import { missingImports } from './glue-imports.js';
 import {
   blobKey,
   blobMetaKey,
@@ -316,7 +317,9 @@ function planBundle(input: BundleInput, wasm: Uint8Array, at: string): PlannedBu
   if (!own?.bytes || !sameBytes(own.bytes, wasm))
     throw new DeclarationError(field('file'), "is not among the bundle's files with the variant's bytes");
   const glue = scriptsOf(input);
-  const missing = missingReferences(input.files, glue);
+  const missing = [
+    ...new Set([...missingReferences(input.files, glue), ...missingImports(input.files, glue)]),
+  ];
   if (missing.length)
     throw new DeclarationError(
       field('files'),

@@ -4,9 +4,16 @@
  * probe's per-origin cache (with a button that probes again), every capability present or absent
  * (grouped), whether the page is cross-origin isolated and what to change when it is not, which
  * variant of each module this browser would get and why the others were rejected, a `curl` for the
- * same profile, and the server's statistics as a small chart.
+ * same profile, a "Run it" button that runs the `demo` module with its threads through its bundle's
+ * glue (answer, variant, threads, time), and the server's statistics as a small chart.
  */
 import { CAPABILITY_GROUPS, FEATURES } from '../profile/caps.js';
+
+/**
+ * What the page's probe (the shallow one) never checks: only `probe({ deep: true })`, which starts
+ * workers, does (src/detect/index.ts). Absent from a shallow profile means "not checked", not "no".
+ */
+export const DEEP_ONLY = ['nested-workers'];
 
 const STYLE = `
 :root{color-scheme:light dark;font:16px/1.45 system-ui,sans-serif}
@@ -15,7 +22,7 @@ h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:1.6rem}
 .kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
 .caps{display:flex;flex-wrap:wrap;gap:.3rem;list-style:none;padding:0}
 .caps li{border:1px solid;border-radius:.3rem;padding:.05rem .4rem;font-size:.9rem}
-.yes{color:#0a6b2c;border-color:#0a6b2c}.no{color:#8a1c1c;border-color:#8a1c1c;opacity:.85}
+.yes{color:#0a6b2c;border-color:#0a6b2c}.no{color:#8a1c1c;border-color:#8a1c1c;opacity:.85}.unknown{border-style:dashed;opacity:.75}
 @media (prefers-color-scheme:dark){.yes{color:#7ee2a0;border-color:#7ee2a0}.no{color:#ff9c9c;border-color:#ff9c9c}}
 .advice{border-left:.3rem solid #c77d00;padding:.4rem .8rem;background:#c77d0018}
 pre{white-space:pre-wrap;word-break:break-all;background:#8881;padding:.5rem;border-radius:.3rem}
@@ -27,6 +34,7 @@ const SCRIPT = `
 import { probe, threadModel } from '/v1/probe.js';
 const CAPABILITY_GROUPS = ${JSON.stringify(CAPABILITY_GROUPS)};
 const FEATURES = ${JSON.stringify(FEATURES)};
+const DEEP_ONLY = ${JSON.stringify(DEEP_ONLY)};
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => { const e = document.createElement(tag); Object.assign(e, attrs); e.append(...kids); return e; };
 const isolated = globalThis.crossOriginIsolated === true;
@@ -45,8 +53,13 @@ async function show(profile) {
   $('caps').replaceChildren();
   for (const [title, names] of groups) {
     const list = el('ul', { className: 'caps' });
-    for (const name of names) list.append(el('li', { className: have.has(name) ? 'yes' : 'no' }, (have.has(name) ? '✓ ' : '✗ ') + name));
-    $('caps').append(el('h3', {}, title + ' (' + names.filter((n) => have.has(n)).length + ' of ' + names.length + ')'), list);
+    for (const name of names) {
+      const [className, mark, title] = have.has(name) ? ['yes', '✓ ', ''] : DEEP_ONLY.includes(name)
+        ? ['unknown', '? ', 'not checked: only the deep probe, which starts workers, checks it'] : ['no', '✗ ', ''];
+      list.append(el('li', { className, title }, mark + name + (className === 'unknown' ? ' (not checked)' : '')));
+    }
+    const unchecked = names.filter((n) => !have.has(n) && DEEP_ONLY.includes(n)).length;
+    $('caps').append(el('h3', {}, title + ' (' + names.filter((n) => have.has(n)).length + ' of ' + names.length + (unchecked ? ', ' + unchecked + ' not checked' : '') + ')'), list);
   }
   const query = 'caps=' + profile.caps.join(',') + '&host=' + profile.host;
   const { modules } = await (await fetch('/v1/modules')).json();
@@ -63,7 +76,31 @@ async function show(profile) {
     section.append(el('pre', {}, "curl -o " + m.name + ".wasm '" + location.origin + '/v1/modules/' + m.name + '/wasm?' + query + "'"));
     $('modules').append(section);
   }
+  $('demo').hidden = !modules.some((m) => m.name === 'demo');
 }
+// "Run it": the demo loaded with the server's SDK, run by its bundle's own glue on the threads it may have.
+$('run').onclick = async () => {
+  $('run').disabled = true;
+  $('answer').textContent = 'running…';
+  try {
+    // This page's weft: its origin, and its mount when there is one (the '/v1/' below is rewritten then).
+    const server = new URL('/v1/', location.origin).href.replace(/[/]v1[/]$/, '');
+    const { load } = await import('/v1/sdk.js');
+    const started = performance.now();
+    const { module, variant, threads } = await load('demo', { server, instantiate: false });
+    const { run } = await import(variant.bundle.base + variant.bundle.entry);
+    const count = threads ? Math.min(8, Math.max(2, navigator.hardwareConcurrency || 2)) : 1;
+    const primes = await run({ module, threads: count });
+    const ms = Math.round(performance.now() - started);
+    $('answer').replaceChildren(el('strong', { id: 'primes' }, String(primes)), ' primes below 200000 by ',
+      el('strong', { id: 'ran' }, variant.name), ' on ', el('strong', { id: 'threads' }, String(count)),
+      count === 1 ? ' thread' : ' threads', ' in ', el('strong', { id: 'ms' }, String(ms)), ' ms (load and run).');
+  } catch (e) {
+    $('answer').textContent = 'The demo failed: ' + (e && e.message || e);
+  }
+  $('run').disabled = false;
+  document.body.dataset.ran = 'true';
+};
 await show(await probe());
 $('again').hidden = false;
 $('again').onclick = async () => {
@@ -96,6 +133,8 @@ export const PAGE = `<!doctype html>
 <div id="advice"></div>
 <h2>Capabilities</h2><div id="caps"></div>
 <h2>Modules on this server</h2><div id="modules"></div>
+<section id="demo" hidden><h2>Run the demo</h2><p>Counts the primes below 200000 with the <code>demo</code> variant this browser gets, on its threads.</p>
+<p><button id="run" type="button">Run it</button> <span id="answer" aria-live="polite"></span></p></section>
 <h2>What this server has served</h2><div id="stats"></div>
 <noscript>This page needs JavaScript to probe the browser. Non-JS loaders: GET /v1/modules/NAME/resolve?caps=…</noscript>
 </main><script type="module">${SCRIPT}</script></body></html>`;
