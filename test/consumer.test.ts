@@ -168,7 +168,7 @@ describe('weft installed from its tarball in a user project', () => {
     expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
 
-  it('`weft init worker --bucket my-bucket` writes a Worker that wrangler 4.86 deploys (dry run) and serves offline', async () => {
+  it('`weft init worker --bucket my-bucket` writes a Worker that wrangler 4.86 deploys (dry run) and serves offline: the client scripts, and a build published to it over HTTP', async () => {
     await run(join(dir, 'node_modules/.bin/weft'), ['init', 'worker', '--bucket', 'my-bucket'], dir);
     const toml = readFileSync(join(dir, 'wrangler.toml'), 'utf8');
     expect(toml).toMatch(/^bucket_name = "my-bucket"$/m);
@@ -182,7 +182,18 @@ describe('weft installed from its tarball in a user project', () => {
     const [port, inspector] = [await freePort(), await freePort()];
     const dev = await startUntil(
       WRANGLER,
-      ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector)],
+      // The publish token as a var, as `wrangler secret put` gives it on a real account.
+      [
+        'dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--inspector-port',
+        String(inspector),
+        '--var',
+        'WEFT_PUBLISH_TOKEN:consumer-secret',
+      ],
       dir,
       env,
       /Ready on http/,
@@ -194,6 +205,25 @@ describe('weft installed from its tarball in a user project', () => {
       expect(sdk.headers.get('access-control-allow-origin')).toBe('*');
       expect(await sdk.text()).toMatch(/export\s*\{/);
       expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
+      // The package's own demo, published whole over HTTP by the installed CLI, served back from
+      // its bundle: the glue of each build exactly as published.
+      const server = `http://127.0.0.1:${port}`;
+      await run(
+        join(dir, 'node_modules/.bin/weft'),
+        ['publish', 'node_modules/weft/fixtures/demo', '--server', server, '--json'],
+        dir,
+        { WEFT_PUBLISH_TOKEN: 'consumer-secret' },
+      );
+      const demo = (await (await fetch(`${server}/v1/modules/demo`)).json()) as {
+        variants: { name: string; bundle?: { base: string; entry: string; files: { path: string }[] } }[];
+      };
+      const sab = demo.variants.find((v) => v.name === 'sab')?.bundle;
+      expect(sab?.files.map((f) => f.path)).toEqual(expect.arrayContaining([sab!.entry]));
+      const entry = await fetch(new URL(sab!.base + sab!.entry, server));
+      expect(entry.status).toBe(200);
+      expect(await entry.text()).toBe(
+        readFileSync(join(dir, 'node_modules/weft/fixtures/demo', sab!.entry), 'utf8'),
+      );
     } finally {
       await dev.stop();
     }
