@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { custom, wasm } from '../src/inspect/wasm-builder.js';
-import type { RemoteModule } from '../src/sdk/wire.js';
+import type { RemoteModule } from '../src/profile/wire.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const WORKER = join(root, 'dist/worker.js');

@@ -3,6 +3,7 @@ export { probe } from '../detect/index.js';
 export type { Capability, Profile } from '../profile/caps.js';
 export { threadModel } from '../profile/caps.js';
 export { select } from '../profile/select.js';
+export type { ResolveAnswer } from '../profile/wire.js';
 export { fetchBundleFile } from './bundle.js';
 export { explainThreads } from './explain.js';
 export {
@@ -15,4 +16,3 @@ export {
   type RemoteVariant,
 } from './load.js';
 export { IntegrityError, type Progress } from './verify.js';
-export type { ResolveAnswer } from './wire.js';

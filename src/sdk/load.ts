@@ -3,10 +3,9 @@ import type { Profile } from '../profile/caps.js';
 import { encodeToken } from '../profile/codec.js';
 import type { PolyfillName } from '../profile/polyfills.js';
 import { acceptable, type Rejection, select } from '../profile/select.js';
+import type { RemoteBundle, RemoteModule, RemoteVariant } from '../profile/wire.js';
 import { explainHosts, explainThreads } from './explain.js';
 import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
-
-import type { RemoteBundle, RemoteModule, RemoteVariant } from './wire.js';
 
 export type { RemoteBundle, RemoteModule, RemoteVariant };
 

@@ -1,88 +1,23 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { type BlobCache, createBlobCache } from '../registry/blob-cache.js';
+import { createBlobCache } from '../registry/blob-cache.js';
 import { createCatalog } from '../registry/catalog.js';
-import type { Encoders } from '../registry/publish.js';
-import { type Store, withTimeout } from '../registry/store.js';
+import { withTimeout } from '../registry/store.js';
 import { memoryStore } from '../registry/stores/memory.js';
 import { packageAssets } from './assets.js';
-import {
-  type AuthLimiter,
-  type AuthLimitOptions,
-  type ClientAddress,
-  createAuthLimiter,
-} from './auth-limit.js';
-import type { EdgeCache } from './edge-cache.js';
+import { createAuthLimiter } from './auth-limit.js';
+import type { AppContext, AppOptions } from './context.js';
 import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
 import { blobRoutes } from './routes/blobs.js';
 import { bundleRoutes } from './routes/bundles.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
-import { type Assets, scriptRoutes } from './routes/scripts.js';
+import { scriptRoutes } from './routes/scripts.js';
 import { uploadRoutes } from './routes/uploads.js';
-import { createStats, type Stats } from './stats.js';
+import { createStats } from './stats.js';
 
-export interface AppOptions {
-  /** Where the registry's records and blobs live: a driver from `weft/stores/*` (default: an empty memory store). */
-  store?: Store;
-  /** Bearer token for `PUT` publishing; publishing is disabled when unset. */
-  publishToken?: string;
-  /** Largest accepted `PUT` body (default 32 MiB). */
-  maxUploadBytes?: number;
-  /**
-   * Pages served with COOP/COEP so they are cross-origin isolated (default `['/']`, the diagnostics
-   * page): Hono paths relative to where weft is mounted (`/` is `/wasm` under `site.route('/wasm', app)`).
-   */
-  isolatedPaths?: string[];
-  /**
-   * The built client scripts (`sdk.js`, `probe.js`, `emscripten.js`, polyfill bundles), or a promise
-   * of them. Default: where the runtime has `process.getBuiltinModule` (Node, Bun, Deno), this
-   * package's dist/browser, read on first use; elsewhere none (the Worker reads its ASSETS binding).
-   */
-  assets?: Assets | Promise<Assets>;
-  /** Publish-time compressors (default: gzip). */
-  encoders?: Encoders;
-  /** Serve precompressed copies with Content-Encoding (default true; false where the runtime re-encodes). */
-  precompressed?: boolean;
-  /** How long a loaded record (a module's, a blob's, a bundle's) is reused before it is reloaded beside requests (default 2000 ms). */
-  manifestTtlMs?: number;
-  /** Longest wait for one store call before the request is answered 503 (default 5000 ms; 0 waits forever). */
-  storeTimeoutMs?: number;
-  /** Limits on failed publish authentications (default: 10 per minute per client key, 1024 keys). */
-  authFailures?: AuthLimitOptions;
-  /**
-   * The client's address as the platform knows it, to limit failed publish logins per client
-   * (the Node entry passes its socket's address, worker.ts Cloudflare's `CF-Connecting-IP`; behind a
-   * proxy, `clientAddresses.forwardedFor`). Without it every client shares one bucket.
-   */
-  clientKey?: ClientAddress;
-  /** What the statistics cover, said in `/v1/stats` (default: this process since it started). */
-  statsScope?: string;
-  /**
-   * A shared HTTP cache for negotiated answers (on Workers: `caches.default`). Keys are normalised
-   * (one profile in any order is one entry) and carry the module record's generation, so a publish is
-   * seen as soon as the record is reloaded.
-   */
-  edgeCache?: EdgeCache;
-  /**
-   * Where work that may outlive a `PUT` goes (its blobs' precompressed copies): on Workers the
-   * request's `waitUntil` takes it without this; the Node entry keeps it to finish before it closes.
-   * Without either, the `PUT` answers once the copies are made.
-   */
-  background?: (work: Promise<void>) => void;
-  /** Memory for verified blob bytes, so hot variants are not re-read and re-hashed (default 64 MiB; 0 off). */
-  blobCacheBytes?: number;
-}
-
-export interface AppContext {
-  store: Store;
-  catalog: ReturnType<typeof createCatalog>;
-  authLimiter: AuthLimiter;
-  stats: Stats;
-  blobCache: BlobCache | undefined;
-  options: AppOptions;
-}
+export type { AppContext, AppOptions } from './context.js';
 
 const MAX_URL = 4096;
 const EXPOSED = 'Wasm-Variant,Weft-Profile-Source,Content-Digest,ETag,Link,Content-Length,Content-Range';

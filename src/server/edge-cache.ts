@@ -1,14 +1,10 @@
 import type { Context } from 'hono';
 import { generationOf } from '../registry/catalog.js';
-import type { AppContext } from './app.js';
 import { negotiatedCacheKey } from './cache-key.js';
+import type { AppContext } from './context.js';
 import { nameParam, requestProfile } from './routes/params.js';
 
-/** The part of the Cache API weft uses (Workers' `caches.default`). */
-export interface EdgeCache {
-  match(key: Request): Promise<Response | undefined>;
-  put(key: Request, response: Response): Promise<void>;
-}
+export type { EdgeCache } from './context.js';
 
 /**
  * Answers a negotiated GET from the shared cache when it can, else from `answer` (and stores a 200).

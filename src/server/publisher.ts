@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { timingSafeEqual } from '../registry/digest.js';
 import type { Defer } from '../registry/publish.js';
-import type { AppContext } from './app.js';
 import { clientKey } from './auth-limit.js';
+import type { AppContext } from './context.js';
 import { ApiError } from './errors.js';
 
 /**

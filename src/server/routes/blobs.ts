@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { BLOB } from '../../registry/manifest.js';
-import type { AppContext } from '../app.js';
 import { blobResponse } from '../blob-response.js';
+import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { methodNotAllowed } from './params.js';
 

@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
 import { BUNDLE_ID, contentTypeOf, fileKey } from '../../registry/bundle.js';
 import { blobKey } from '../../registry/manifest.js';
-import type { AppContext } from '../app.js';
 import { blobResponse } from '../blob-response.js';
+import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { methodNotAllowed } from './params.js';
 

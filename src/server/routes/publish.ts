@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { DeclarationError, parseDeclaration } from '../../registry/declaration.js';
 import { publish } from '../../registry/publish.js';
-import type { AppContext } from '../app.js';
+import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { laterWork, requirePublisher } from '../publisher.js';
 import { nameParam } from './params.js';

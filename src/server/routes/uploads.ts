@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { commitUpload, parseCommit } from '../../registry/commit.js';
 import { HASH, MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
-import type { AppContext } from '../app.js';
+import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { laterWork, requirePublisher } from '../publisher.js';
 import { methodNotAllowed, nameParam } from './params.js';

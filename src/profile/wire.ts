@@ -1,10 +1,11 @@
 /**
  * The wire answers of HTTP API v1, typed once: the server's routes build them and the SDK reads
- * them (type-only on both sides, so no code moves between client and server).
+ * them (type-only on both sides, so no code moves between client and server). They live here, in
+ * the room both sides share, so neither src/server nor src/sdk imports the other.
  */
-import type { Capability, Host, ThreadModel, VariantHost } from '../profile/caps.js';
-import type { PolyfillName } from '../profile/polyfills.js';
-import type { Rejection } from '../profile/select.js';
+import type { Capability, Host, ThreadModel, VariantHost } from './caps.js';
+import type { PolyfillName } from './polyfills.js';
+import type { Rejection } from './select.js';
 
 /** A variant as `GET /v1/modules/:name` describes it. */
 export interface RemoteVariant {
