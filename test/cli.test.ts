@@ -4,30 +4,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, runCli } from './harness/cli.js';
 
-const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 const DEMO = new URL('../fixtures/demo/', import.meta.url).pathname;
 const tempStore = () => mkdtempSync(join(tmpdir(), 'weft-cli-'));
-
-/** Runs the CLI to completion; resolves with its exit code and output. */
-function runCli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  const proc = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d) => {
-    out += d;
-  });
-  proc.stderr.on('data', (d) => {
-    err += d;
-  });
-  return once(proc, 'exit').then(([code]) => ({ code: code as number, out, err }));
-}
 
 /** Starts the built CLI and resolves with the URL it says it serves on. */
 function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {

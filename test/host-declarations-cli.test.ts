@@ -3,37 +3,19 @@
  * store and to a server), then `load()` on Node 20 gets the other build, while a browser profile
  * gets the declared one. Needs `npm run build` (the CLI is dist/cli.js).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { bundleScript } from './harness/bundle.js';
+import { runCli } from './harness/cli.js';
 import { runScript } from './harness/engines.js';
 
-const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 const DEMO = new URL('../fixtures/demo/', import.meta.url).pathname;
 const TOKEN = 'hosts-cli-token-0123456789';
 const ALL_HOSTS = 'browser, worker, node, deno, bun, workerd, native';
 const tempDir = () => mkdtempSync(join(tmpdir(), 'weft-hosts-cli-'));
-
-function runCli(args: string[], env: Record<string, string> = {}) {
-  const proc = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d) => {
-    out += d;
-  });
-  proc.stderr.on('data', (d) => {
-    err += d;
-  });
-  return once(proc, 'exit').then(([code]) => ({ code: code as number, out, err }));
-}
 
 // A loader as a user writes it; `browser` loads with the profile of a browser that has this Node's capabilities.
 const LOADER = `
