@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
-import { specifiersOf } from '../src/registry/glue-imports.js';
 import type { RemoteModule } from '../src/profile/wire.js';
+import { specifiersOf } from '../src/registry/glue-imports.js';
 import { type BrowserEngine, describeBrowsers, type TestBrowser } from './harness/browsers.js';
 import { type PageServer, startPageServer } from './harness/pages.js';
 
