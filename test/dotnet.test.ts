@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { fsStore } from '../src/registry/stores/fs.js';
-import { describeBrowsers, type TestBrowser } from './harness/browsers.js';
+import { describeBrowsers, pageOutcome, type TestBrowser } from './harness/browsers.js';
 import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
 import { type PageServer, startPageServer } from './harness/pages.js';
 import { describeWith } from './harness/require.js';
@@ -157,13 +157,8 @@ describeWith(`${SPEC} (whole wwwroot)`, wwwroot, REAL_BUILDS_INSTALL, (root) => 
       await pages?.close();
     });
 
-    const outcomeOf = async (path: string) => {
-      const tab = await browser.newPage();
-      await tab.goto(`${pages.origin}/plain/${path}`);
-      const outcome = await tab.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome);
-      await tab.close();
-      return outcome as Record<string, unknown>;
-    };
+    const outcomeOf = (path: string) =>
+      pageOutcome<Record<string, unknown>>(browser, `${pages.origin}/plain/${path}`);
 
     it('dotnet.create(): the runtime starts, every request to the bundle, _content included', async () => {
       const outcome = await outcomeOf('runtime.html');

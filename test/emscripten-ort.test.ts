@@ -17,7 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadEmscripten } from '../src/emscripten/index.js';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { fsStore } from '../src/registry/stores/fs.js';
-import { describeBrowsers, type TestBrowser } from './harness/browsers.js';
+import { describeBrowsers, pageOutcome, type TestBrowser } from './harness/browsers.js';
 import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
 import { type PageServer, startPageServer } from './harness/pages.js';
 import { describeWith } from './harness/require.js';
@@ -109,15 +109,8 @@ describeWith('onnxruntime-web 1.30 (real build)', MJS, REAL_BUILDS_INSTALL, (mjs
     });
     afterAll(() => browser?.close());
 
-    const outcome = async (kind: 'isolated' | 'plain', file = 'ort.html') => {
-      const p = await browser.newPage();
-      try {
-        await p.goto(`${pages.origin}/${kind}/${file}`);
-        return await p.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome);
-      } finally {
-        await p.close();
-      }
-    };
+    const outcome = (kind: 'isolated' | 'plain', file = 'ort.html') =>
+      pageOutcome(browser, `${pages.origin}/${kind}/${file}`);
 
     it('starts the self-worker pthread pool on an isolated page and initialises ORT on 4 threads', async () => {
       expect(await outcome('isolated')).toEqual({

@@ -7,7 +7,7 @@
  */
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type BrowserEngine, describeBrowsers, type TestBrowser } from './harness/browsers.js';
+import { type BrowserEngine, describeBrowsers, pageOutcome, type TestBrowser } from './harness/browsers.js';
 import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
 import { type LibStage, libStage, scriptPages, weftBundle } from './harness/libs.js';
 import { describeWith } from './harness/require.js';
@@ -86,15 +86,7 @@ const page = (server: string) => `<!doctype html><meta charset="utf-8"><script t
   })().catch((e) => ({ error: String(e && e.stack || e) }));
 </script>`;
 
-const run = async (browser: TestBrowser, url: string) => {
-  const tab = await browser.newPage();
-  try {
-    await tab.goto(url);
-    return await tab.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome);
-  } finally {
-    await tab.close();
-  }
-};
+const run = pageOutcome;
 
 describeWith('ffmpeg.wasm 0.12 (both cores and @ffmpeg/ffmpeg)', files, REAL_BUILDS_INSTALL, (f) => {
   let stage: LibStage;

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type BrowserEngine, describeBrowsers, type TestBrowser } from './harness/browsers.js';
+import { type BrowserEngine, describeBrowsers, pageOutcome, type TestBrowser } from './harness/browsers.js';
 import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
 import { type LibStage, libStage, sameOriginSite, weftBundle } from './harness/libs.js';
 import { binaryOpModel } from './harness/onnx.js';
@@ -49,15 +49,7 @@ const page = (server: string) => `<!doctype html><meta charset="utf-8"><script t
   })().catch((e) => ({ error: String(e && e.stack || e) }));
 </script>`;
 
-const run = async (browser: TestBrowser, url: string) => {
-  const tab = await browser.newPage();
-  try {
-    await tab.goto(url);
-    return await tab.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome);
-  } finally {
-    await tab.close();
-  }
-};
+const run = pageOutcome;
 
 describeWith(`${SPEC} (ORT's wasm build and its own library)`, files, REAL_BUILDS_INSTALL, (f) => {
   let stage: LibStage;

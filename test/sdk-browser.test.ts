@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
-import { type BrowserEngine, describeBrowsers, type TestBrowser } from './harness/browsers.js';
+import { type BrowserEngine, describeBrowsers, pageOutcome, type TestBrowser } from './harness/browsers.js';
 import { type Page, type PageServer, startPageServer } from './harness/pages.js';
 import { describeWith } from './harness/require.js';
 
@@ -78,17 +78,9 @@ async function outcome(
   kind: 'isolated' | 'plain',
   file = 'index.html',
 ): Promise<Outcome> {
-  const tab = await browser.newPage();
-  try {
-    await tab.goto(`${origin}/${kind}/${file}`);
-    const result = (await tab.evaluate(
-      () => (window as unknown as { outcome: Promise<unknown> }).outcome,
-    )) as Outcome & { error?: string };
-    if (result.error) throw new Error(result.error);
-    return result;
-  } finally {
-    await tab.close();
-  }
+  const result = await pageOutcome<Outcome & { error?: string }>(browser, `${origin}/${kind}/${file}`);
+  if (result.error) throw new Error(result.error);
+  return result;
 }
 
 describeBrowsers('the SDK on a page of another origin', (engine: BrowserEngine) => {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { fetchBundleFile, load } from '../src/sdk/index.js';
-import { describeBrowsers, type TestBrowser } from './harness/browsers.js';
+import { describeBrowsers, pageOutcome, type TestBrowser } from './harness/browsers.js';
 import { REAL_BUILDS_INSTALL, realBuild } from './harness/builds.js';
 import { type PageServer, startPageServer } from './harness/pages.js';
 import { describeWith } from './harness/require.js';
@@ -124,13 +124,7 @@ describeWith(`${RESVG} and ${AUTOMERGE}, whole`, packages, REAL_BUILDS_INSTALL, 
       await browser?.close();
       await pages?.close();
     });
-    const outcomeOf = async (path: string) => {
-      const page = await browser.newPage();
-      await page.goto(`${pages.origin}/plain/${path}`);
-      const outcome = await page.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome);
-      await page.close();
-      return outcome;
-    };
+    const outcomeOf = (path: string) => pageOutcome(browser, `${pages.origin}/plain/${path}`);
 
     it('resvg renders an SVG with the verified module and the ES glue from its own bundle', async () => {
       // "PNG" after the first signature byte.

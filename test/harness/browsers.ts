@@ -62,6 +62,20 @@ export const BROWSERS: BrowserEngine[] = [
   { name: 'firefox', path: firefoxPath, install: FIREFOX_INSTALL, launch: launchFirefox },
 ];
 
+/**
+ * Opens `url` in a fresh tab of `browser` and returns what the page's script put in
+ * `window.outcome` (a promise the page resolves with its answer); the tab is closed either way.
+ */
+export async function pageOutcome<T = unknown>(browser: TestBrowser, url: string): Promise<T> {
+  const tab = await browser.newPage();
+  try {
+    await tab.goto(url);
+    return (await tab.evaluate(() => (window as unknown as { outcome: Promise<unknown> }).outcome)) as T;
+  } finally {
+    await tab.close();
+  }
+}
+
 /** `describeWith` once per browser: `body` gets the engine, and launches it in its own hooks. */
 export function describeBrowsers(what: string, body: (engine: BrowserEngine) => void): void {
   describe(what, () => {
