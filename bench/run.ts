@@ -14,6 +14,7 @@ import { libsBench } from './libs.js';
 import { loadSizesBench } from './load-sizes.js';
 import { probeBench } from './probe.js';
 import { publishBench } from './publish.js';
+import { publishBundleBench } from './publish-bundle.js';
 import { scaleBench } from './scale.js';
 import { serverBench } from './server.js';
 import { sizesBench } from './sizes.js';
@@ -39,6 +40,12 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
   },
   { name: 'load', title: '8. load() at real sizes', limitS: 240, run: loadSizesBench },
   { name: 'publish', title: '9. Publishing a 32 MB build', limitS: 240, run: publishBench },
+  {
+    name: 'publish-bundle',
+    title: '9b. Publishing a whole 32 MB build over HTTP',
+    limitS: 240,
+    run: publishBundleBench,
+  },
   {
     name: 'libs',
     title: '10. Big libraries: a ready ORT session and a ready ffmpeg',
