@@ -8,8 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { weftHandler } from '../src/node/handler.js';
+import { publish } from '../src/registry/publish.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
+import { httpClient } from './harness/clients.js';
+import { DEMO } from './harness/fixtures.js';
+import { TOKEN } from './harness/trust.js';
 
 const SCRIPTS = ['sdk.js', 'probe.js', 'emscripten.js', 'polyfills.js?need=wait-queue'];
 
@@ -67,6 +71,46 @@ mountedSuite('weftHandler({ mount: "/wasm" }) on a Node server', async () => {
   await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return (path) => fetch(`http://127.0.0.1:${port}${path}`);
+});
+
+/** weftHandler under /wasm on a fresh Node server over `store`: its origin. */
+async function handlerServer(store = memoryStore()) {
+  const weft = weftHandler({ mount: '/wasm', store, publishToken: TOKEN });
+  server = createServer((req, res) => weft(req, res));
+  await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+  return { weft, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('weftHandler is assembled like weft serve (src/node/assemble.ts)', () => {
+  it("answers a request the Node adapter refuses (a backslash in the path) with the API's JSON 400", async () => {
+    const { origin } = await handlerServer();
+    const raw = httpClient(origin);
+    const answer = await raw({ path: '/wasm/v1\\modules' });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({
+      error: { code: 'bad_request', message: 'malformed request' },
+    });
+  });
+
+  it('keeps a repeated /resolve under the mount in the answer cache, and sees a publish at once', async () => {
+    const store = memoryStore();
+    await publish(store, { module: 'demo', variant: 'single', bytes: DEMO.single });
+    const { origin } = await handlerServer(store);
+    const path = `${origin}/wasm/v1/modules/demo/resolve?caps=shared-memory,threads,workers`;
+    const cached = [];
+    for (let i = 0; i < 4; i++) cached.push((await fetch(path)).headers.get('weft-cache'));
+    expect(cached).toEqual([null, null, null, 'hit']);
+    const put = await fetch(`${origin}/wasm/v1/modules/demo/variants/sab`, {
+      method: 'PUT',
+      body: DEMO.sab as Uint8Array<ArrayBuffer>,
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    expect(put.status).toBe(201);
+    const after = await fetch(path);
+    expect(after.headers.get('weft-cache')).toBeNull();
+    expect((await after.json()).variant).toBe('sab');
+  });
 });
 
 describe('createApp at the root', () => {

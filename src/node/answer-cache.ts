@@ -4,17 +4,19 @@
  * absolute URLs) and the module's record, so once the app has made it, the same request is answered
  * with the same bytes straight from `node:http`, without the app, for as long as the catalog still
  * holds that very record (a publish, or a record reloaded, makes the next request go to the app).
- * Hits are counted in the statistics like any answer. Only plain requests qualify: GET, a canonical
- * URL, no `Wasm-Caps`, no conditional or range header.
+ * Hits are counted in the statistics like any answer. What qualifies is what the Workers edge cache
+ * keeps (server/cache-key.ts: the one eligibility rule), a GET of `/resolve` with no `Wasm-Caps`, no
+ * conditional or range header; a pinned version (`app@1.2.0`, `?version=`) never does, since its
+ * removal does not change the module's current record.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Capability } from '../profile/caps.js';
 import type { Catalog } from '../registry/catalog.js';
 import type { ModuleEntry } from '../registry/manifest.js';
+import { negotiatedCacheKey } from '../server/cache-key.js';
+import { profileFrom } from '../server/profile-input.js';
 import type { Stats } from '../server/stats.js';
 
-/** A `/resolve` URL as a client writes it without anything to normalise: plain name, plain query. */
-const RESOLVE = /^\/v1\/modules\/([a-z0-9][a-z0-9._-]{0,63})\/resolve\?[A-Za-z0-9=,&%._+-]*$/;
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:.]+\](?::\d{1,5})?$/;
 /** Most answers kept (oldest out first), and most requests remembered as asked for once. */
 const MAX_ANSWERS = 4096;
@@ -45,7 +47,28 @@ const plain = (headers: { has(name: string): boolean } | IncomingMessage['header
       !(headers as IncomingMessage['headers'])['if-none-match'] &&
       !(headers as IncomingMessage['headers']).range;
 
-export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCache {
+/**
+ * The module a `/resolve` request under `mount` may be kept for, by the rule the edge cache keys on;
+ * undefined for any other request (a malformed profile included: the app answers it).
+ */
+function cacheable(url: URL, headers: Headers, mount: string): string | undefined {
+  if (!plain(headers) || !HOST.test(url.host) || !url.pathname.startsWith(`${mount}/v1/`)) return undefined;
+  const path = new URL(url.pathname.slice(mount.length) + url.search, url.origin);
+  if (!path.pathname.endsWith('/resolve')) return undefined;
+  try {
+    const q = path.searchParams;
+    const profile = profileFrom({
+      caps: q.get('caps') ?? undefined,
+      profile: q.get('profile') ?? undefined,
+      host: q.get('host') ?? undefined,
+    });
+    return negotiatedCacheKey(path, profile) ? path.pathname.split('/')[3] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function answerCache(weft: { catalog: Catalog; stats: Stats }, mount = ''): AnswerCache {
   const answers = new Map<string, Answer>();
   // An answer is kept only for a request asked for before (a doorkeeper): where every request names
   // another module, keeping each answer would cost a copy and a parse per request and never be used.
@@ -65,9 +88,8 @@ export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCac
         // Everything but a GET of /resolve goes straight to the app, without parsing its URL here.
         if (request.method !== 'GET' || !request.url.includes('/resolve?')) return fetch(request, env);
         const url = new URL(request.url);
-        const name = RESOLVE.exec(url.pathname + url.search)?.[1];
-        const keep = name !== undefined && HOST.test(url.host) && plain(request.headers);
-        const before = keep ? weft.catalog.peek(name) : undefined;
+        const name = cacheable(url, request.headers, mount);
+        const before = name === undefined ? undefined : weft.catalog.peek(name);
         const response = await fetch(request, env);
         // The answer was made from `before` only if the catalog holds it still (a reload replaces the object).
         if (

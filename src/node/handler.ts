@@ -10,13 +10,9 @@
  * // Express or Connect: app.use(weftHandler({ mount: '/wasm', storeDir: './weft-store' }));
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
 import { fsStore } from '../registry/stores/fs.js';
-import { type AppOptions, createApp } from '../server/app.js';
-import { loadAssets } from './assets.js';
-import { nodeEncoders } from './encoders.js';
-import { socketAddress } from './serve.js';
+import type { AppOptions } from '../server/app.js';
+import { nodeWeft } from './assemble.js';
 
 export interface HandlerOptions extends AppOptions {
   /** The path weft answers under, e.g. `/wasm` (its routes become `/wasm/v1/...`). */
@@ -25,7 +21,11 @@ export interface HandlerOptions extends AppOptions {
   storeDir?: string;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+export interface Handler {
+  (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
+  /** Waits for the work a publish left running after its answer (its precompressed copies). */
+  close(): Promise<void>;
+}
 
 /**
  * A `(req, res, next)` handler: requests under `mount` are weft's (its JSON 404 included); any other
@@ -37,18 +37,15 @@ export function weftHandler(options: HandlerOptions): Handler {
   if (!/^\/[A-Za-z0-9._~/-]+$/.test(mount) || mount.includes('//'))
     throw new Error('weftHandler: mount must be a path like /wasm');
   const { mount: _m, storeDir, ...app } = options;
-  // The built client scripts are read once, before the first request is answered.
-  const listener = loadAssets().then((assets) => {
-    const weft = createApp({
-      assets,
-      encoders: nodeEncoders,
-      clientKey: socketAddress,
-      ...app,
-      store: options.store ?? fsStore({ dir: storeDir ?? 'weft-store' }),
-    });
-    return getRequestListener(new Hono().route(mount, weft).fetch);
+  // The same assembly as `weft serve` (assemble.ts); its client scripts are read once, before the
+  // first request is answered.
+  const ready = nodeWeft({
+    ...app,
+    mount,
+    store: options.store ?? fsStore({ dir: storeDir ?? 'weft-store' }),
   });
-  return (req, res, next) => {
+  ready.catch(() => {});
+  const handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const path = url.split('?')[0] ?? '';
     if (path !== mount && !path.startsWith(`${mount}/`)) {
@@ -57,8 +54,8 @@ export function weftHandler(options: HandlerOptions): Handler {
       return;
     }
     req.url = url;
-    listener.then(
-      (answer) => answer(req, res),
+    ready.then(
+      (weft) => weft.listener(req, res),
       (err: unknown) => {
         // weft could not start (its scripts unreadable, a bad option): say so, never hang the request.
         if (next) next(err);
@@ -69,4 +66,9 @@ export function weftHandler(options: HandlerOptions): Handler {
       },
     );
   };
+  return Object.assign(handler, {
+    close: async () => {
+      await (await ready.catch(() => undefined))?.close();
+    },
+  });
 }

@@ -1,14 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { getRequestListener, RequestError } from '@hono/node-server';
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context } from 'hono';
 import { ensureMigrated } from '../registry/migrate.js';
 import type { Store } from '../registry/store.js';
 import { fsStore } from '../registry/stores/fs.js';
-import { createWeft } from '../server/app.js';
-import { answerCache } from './answer-cache.js';
-import { loadAssets } from './assets.js';
+import { nodeWeft } from './assemble.js';
 import { seedDemo } from './demo.js';
 import { nodeEncoders } from './encoders.js';
 
@@ -26,19 +21,6 @@ export interface RunningServer {
   url: string;
   port: number;
   close(): Promise<void>;
-}
-
-/**
- * What the adapter answers when it cannot even build a Request (a backslash in the path, a bad
- * Host): the API's JSON error, not an empty 400, and nothing of the input.
- */
-function adapterError(err: unknown): Response {
-  const bad = err instanceof RequestError;
-  if (!bad) console.error('weft: internal error:', err);
-  const error = bad
-    ? { code: 'bad_request', message: 'malformed request' }
-    : { code: 'internal', message: 'internal error' };
-  return Response.json({ error }, { status: bad ? 400 : 500 });
 }
 
 /**
@@ -74,36 +56,19 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
-/** The address of the socket a request came in on (the Node entry's client key). */
-export const socketAddress = (c: Context): string | undefined => getConnInfo(c).remote.address;
-
 /** Starts the weft app on a Node HTTP server (port 0 picks a free one). */
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const store = options.store ?? fsStore({ dir: options.storeDir ?? 'weft-store' });
   // Upgrade a store of an earlier version first; refuse to start on a bad one: the error names the field (ManifestError).
   await ensureMigrated(store);
   if (!options.store) await seedDemo(store, nodeEncoders);
-  // Precompressed copies made after a PUT has answered; closing waits for them.
-  const pending = new Set<Promise<void>>();
-  const weft = createWeft({
+  const hostname = options.host ?? '127.0.0.1';
+  const weft = await nodeWeft({
     store,
-    assets: await loadAssets(),
-    encoders: nodeEncoders,
-    // The socket's address: failed publish logins are limited per client, not in one bucket.
-    clientKey: socketAddress,
-    background: (work) => {
-      pending.add(work);
-      work.finally(() => pending.delete(work));
-    },
+    hostname,
     ...(options.publishToken ? { publishToken: options.publishToken } : {}),
   });
-  const hostname = options.host ?? '127.0.0.1';
-  // getRequestListener rather than serve(): serve() does not pass errorHandler on.
-  const answers = answerCache(weft);
-  const listener = getRequestListener(answers.wrap(weft.app.fetch), { hostname, errorHandler: adapterError });
-  const server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, (req, res) => {
-    if (!answers.serve(req, res)) listener(req, res);
-  });
+  const server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, weft.listener);
   server.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -118,7 +83,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
             server.close(() => done());
             server.closeAllConnections();
           });
-          await Promise.allSettled(pending);
+          await weft.close();
         },
       });
     });
