@@ -30,6 +30,7 @@ describe('weft CLI usage', () => {
     ['publish', /^usage: weft publish <dir \| files\.wasm\.\.\.>/],
     ['probe', /^usage: weft probe .*--json/],
     ['init', /^usage: weft init worker \[--bucket NAME\]/],
+    ['manifest', /^usage: weft manifest <module> --server URL \[--out FILE\]/],
   ])('`weft %s --help` prints that command usage and exits 0', async (command, usage) => {
     const got = await cli([command, '--help']);
     expect(got.code).toBe(0);
@@ -45,6 +46,9 @@ describe('weft CLI usage', () => {
     [['init']],
     [['init', 'server']],
     [['init', 'worker', '--bucket', 'Not_A_Bucket']],
+    [['manifest', 'demo']],
+    [['manifest', '--server', 'http://127.0.0.1:9']],
+    [['manifest', 'demo', '--server', 'http://127.0.0.1:9', '--frobnicate']],
     [['frobnicate']],
     [[]],
   ])('`weft %j` is a usage error: exit 2', async (args) => {

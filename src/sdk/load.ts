@@ -1,13 +1,14 @@
 import { probe } from '../detect/index.js';
 import type { Profile } from '../profile/caps.js';
 import { encodeToken } from '../profile/codec.js';
+import { isPinned, type PinnedManifest } from '../profile/pinned.js';
 import type { PolyfillName } from '../profile/polyfills.js';
 import { acceptable, type Rejection, select } from '../profile/select.js';
 import type { RemoteBundle, RemoteModule, RemoteVariant } from '../profile/wire.js';
 import { explainHosts, explainThreads } from './explain.js';
 import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
 
-export type { RemoteBundle, RemoteModule, RemoteVariant };
+export type { PinnedManifest, RemoteBundle, RemoteModule, RemoteVariant };
 
 export interface LoadOptions {
   /** The weft server's origin (default: this page's origin). */
@@ -63,13 +64,26 @@ export class LoadError extends Error {
 
 /**
  * probe → select → fetch → verify → instantiate, falling back to the next acceptable variant on failure.
+ * Given a module's name, it negotiates with the server; given its pinned manifest (`weft manifest`,
+ * or `import app from 'weft:app'` through `weft/plugin`), it chooses locally and fetches only the
+ * chosen build's bytes.
  *
  * @example
  * import { load } from 'weft/sdk';
  * const { instance, variant, threads, why } = await load('demo', { server: 'https://wasm.example.com' });
  * // A glue that instantiates per worker: { instantiate: false } returns the verified module only.
  */
-export async function load(name: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function load(app: string | PinnedManifest, options: LoadOptions = {}): Promise<LoadResult> {
+  if (typeof app !== 'string') {
+    if (!isPinned(app))
+      throw new LoadError(
+        String((app as { name?: unknown })?.name),
+        undefined,
+        'not a pinned manifest (weft manifest writes one)',
+      );
+    return load(app.name, { ...options, server: options.server ?? app.server, manifest: app });
+  }
+  const name = app;
   const server = options.server ?? (globalThis as { location?: { origin: string } }).location?.origin;
   if (!server) throw new LoadError(name, undefined, 'no server given and no page origin to default to');
   const doFetch = options.fetch ?? fetch;
@@ -140,7 +154,7 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
       // compilation could not overlap the download. compileVerified compiles as the body streams,
       // hashes the same bytes beside it, and returns nothing before the hash matches.
       const res = await doFetch(variant.url);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      if (!res.ok) throw new Error(unavailable(res.status, manifest));
       const module = await compileVerified(res, variant.integrity, variant.name, report);
       return finish(name, { module, variant, profile, rejected, failed }, options, server);
     } catch (err) {
@@ -154,6 +168,15 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
     last ? `every acceptable variant failed (${last.reason})` : 'no variant runs on this engine',
     { rejected, failed },
   );
+}
+
+/** Why a build's bytes could not be had; a pinned manifest whose bytes are gone says it is stale. */
+function unavailable(status: number, manifest: RemoteModule): string {
+  if (status !== 404 && status !== 410) return `HTTP ${status}`;
+  const pinned = isPinned(manifest)
+    ? `: the manifest pinned at ${manifest.name} ${manifest.version} is stale (a version removed, or its blobs collected since); pin it again with weft manifest ${manifest.name}`
+    : '';
+  return `HTTP ${status}, the server no longer has these bytes${pinned}`;
 }
 
 async function fetchEntry(doFetch: typeof fetch, base: string, name: string): Promise<RemoteModule> {
