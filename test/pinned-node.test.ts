@@ -6,13 +6,16 @@
  * that says it is stale.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as esbuild from 'esbuild';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { weftEsbuild } from '../src/plugin/index.js';
 import type { PinnedManifest } from '../src/profile/pinned.js';
 import { checkPinned } from '../src/registry/pinned.js';
 import { EMCC_INSTALL, emccBuilds } from './harness/builds.js';
@@ -156,6 +159,51 @@ describe('weft manifest', () => {
     const got = await weft(['manifest', 'nope', '--server', server.url]);
     expect(got).toMatchObject({ code: 1, out: '' });
     expect(got.err).toBe(`weft manifest: ${server.url}/v1/modules/nope answered 404 (no such module)\n`);
+    server.take();
+  });
+});
+
+describe('weft/plugin offline, from pinned manifest files', () => {
+  /** The `weft:demo` an esbuild bundle inlines, imported back. */
+  async function bundled(options: Parameters<typeof weftEsbuild>[0], name = 'demo'): Promise<unknown> {
+    const out = await esbuild.build({
+      stdin: { contents: `export { default } from 'weft:${name}';`, resolveDir: dir, loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      write: false,
+      plugins: [weftEsbuild(options)],
+      logLevel: 'silent',
+    });
+    const file = join(dir, `bundled-${name}.mjs`);
+    writeFileSync(file, out.outputFiles[0]!.text);
+    return (await import(`${pathToFileURL(file).href}?${Math.random()}`)).default;
+  }
+
+  it('esbuild inlines the file written by weft manifest as weft:demo, with no server to ask', async () => {
+    const file = join(dir, 'offline.weft.json');
+    await weft(['manifest', 'demo', '--server', server.url, '--out', file]);
+    expect(await bundled({ manifests: [file] })).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    server.take();
+    // The server is not asked even when given: the file wins.
+    await bundled({ manifests: [file], server: server.url });
+    expect(server.take()).toEqual([]);
+  });
+
+  it("types every weft:* import as a PinnedManifest (src/plugin/modules.d.ts, shipped with weft/plugin's types)", () => {
+    // Checked by tsc (npm run typecheck); a type query, erased at run time.
+    expectTypeOf<typeof import('weft:demo').default>().toEqualTypeOf<PinnedManifest>();
+  });
+
+  it('fails the build naming the import it cannot pin, and a manifest file that was altered', async () => {
+    await expect(bundled({}, 'nope')).rejects.toThrow(/no pinned manifest for 'weft:nope'/);
+    const file = join(dir, 'altered.weft.json');
+    await weft(['manifest', 'demo', '--server', server.url, '--out', file]);
+    const pinned = JSON.parse(readFileSync(file, 'utf8')) as PinnedManifest;
+    pinned.variants[0]!.integrity = pinned.variants[1]!.integrity;
+    writeFileSync(file, JSON.stringify(pinned));
+    await expect(bundled({ manifests: [file] })).rejects.toThrow(
+      /variants\[0\]\.url: must be the content-addressed blob URL of its integrity/,
+    );
     server.take();
   });
 });
