@@ -17,7 +17,10 @@ import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { weftEsbuild } from '../src/plugin/index.js';
 import type { PinnedManifest } from '../src/profile/pinned.js';
-import { checkPinned } from '../src/registry/pinned.js';
+import { markChanged } from '../src/registry/manifest.js';
+import { checkPinned, pinAnswer } from '../src/registry/pinned.js';
+import { fsStore } from '../src/registry/stores/fs.js';
+import { load } from '../src/sdk/load.js';
 import { EMCC_INSTALL, emccBuilds } from './harness/builds.js';
 import { bundleScript } from './harness/bundle.js';
 import { type CountedServer, countedServer, kinds } from './harness/counted.js';
@@ -155,6 +158,24 @@ describe('weft manifest', () => {
     }
   });
 
+  it('writes only the fields a loader reads, each checked: what else a server adds is left out', async () => {
+    const answer = (await (await fetch(`${server.url}/v1/modules/demo`)).json()) as Record<string, unknown>;
+    const variants = answer.variants as Record<string, unknown>[];
+    const extra = {
+      ...answer,
+      order: ['sab'],
+      later: true,
+      variants: variants.map((v) => ({ ...v, later: 1 })),
+    };
+    const pinned = await pinAnswer(extra, 'demo', `${server.url}/`);
+    expect(pinned.server).toBe(server.url);
+    expect(Object.keys(pinned)).toEqual(['weft', 'server', 'name', 'version', 'variants']);
+    expect(pinned.variants.map((v) => 'later' in v)).toEqual([false, false, false, false]);
+    // The record's `blob` too: the URL names it already, and was checked against the integrity.
+    expect(pinned.variants).toEqual(variants.map(({ blob: _b, ...v }) => v));
+    server.take();
+  });
+
   it('says what the server answered for a module it does not have (exit 1)', async () => {
     const got = await weft(['manifest', 'nope', '--server', server.url]);
     expect(got).toMatchObject({ code: 1, out: '' });
@@ -205,6 +226,26 @@ describe('weft/plugin offline, from pinned manifest files', () => {
       /variants\[0\]\.url: must be the content-addressed blob URL of its integrity/,
     );
     server.take();
+  });
+});
+
+describe('load(pinned) refuses what is not a pinned manifest of this shape', () => {
+  it.each([
+    ['a manifest entry without the marker', { name: 'demo', version: '1', variants: [] }],
+    [
+      'a shape this weft does not know',
+      { weft: 2, server: 'http://x.test', name: 'demo', version: '1', variants: [] },
+    ],
+  ])('%s: a LoadError, nothing fetched', async (_what, value) => {
+    const asked: string[] = [];
+    const counting = ((url: string) => {
+      asked.push(url);
+      return fetch(url);
+    }) as typeof fetch;
+    await expect(
+      load(value as never, { fetch: counting, profile: { host: 'node', caps: [] } }),
+    ).rejects.toThrow(/^weft: cannot load demo: not a pinned manifest \(weft manifest writes one\)$/);
+    expect(asked).toEqual([]);
   });
 });
 
@@ -284,6 +325,47 @@ describeWith('Debian Emscripten (emcc) on Node 20', both, EMCC_INSTALL, (builds)
       console.log(
         `Node 20 loadEmscripten(): pinned ${pinnedRequests.length} ${JSON.stringify(kinds(pinnedRequests))}; by name ${namedRequests.length} ${JSON.stringify(kinds(namedRequests))}`,
       );
+    } finally {
+      await em.close();
+    }
+  }, 120_000);
+
+  it('a pinned manifest whose glue the server has lost fails loadEmscripten at stage glue, saying the server no longer has the bundle', async () => {
+    const store = join(dir, 'em-stale-store');
+    cpSync(join(builds, 'app'), join(dir, 'app-stale'), { recursive: true });
+    await exec(process.execPath, [
+      CLI,
+      'publish',
+      join(dir, 'app-stale'),
+      '--module',
+      'app',
+      '--store',
+      store,
+    ]);
+    const em = await countedServer(store, { demo: false });
+    try {
+      const file = join(dir, 'app-stale.weft.json');
+      await weft(['manifest', 'app', '--server', em.url, '--out', file]);
+      const pinned = JSON.parse(readFileSync(file, 'utf8')) as PinnedManifest;
+      // Every bundle gone from the store, as a collection leaves it (its record and its glue; the
+      // wasm blobs stay), and readers told that something changed.
+      for (const v of pinned.variants) {
+        const glue = v.bundle!.files.find((f) => f.path === v.bundle!.entry)!;
+        const hex = Buffer.from(glue.integrity.slice('sha256-'.length), 'base64').toString('hex');
+        rmSync(join(store, 'files', `sha256-${hex}`), { force: true });
+        rmSync(join(store, 'bundles', `${v.bundle!.id}.json`));
+      }
+      await markChanged(fsStore({ dir: store }));
+      const out = await runScript('node20', await bundleScript(EM_LOADER), {
+        args: [em.url, file],
+        timeoutMs: 60_000,
+      });
+      expect(out).toMatchObject({
+        stage: 'glue',
+        error: expect.stringMatching(
+          /^LoadError: .*HTTP 404 for app\.js \(the server no longer has this bundle: a version removed, or its files collected\)$/,
+        ),
+      });
     } finally {
       await em.close();
     }
