@@ -147,6 +147,36 @@ describe('versions', () => {
     }
   });
 
+  it('concurrent unversioned publishes from three writers each get their own version, every one kept', async () => {
+    const inner = memoryStore();
+    // Three store objects over one store: three writers racing, as three processes would.
+    const writers = [0, 1, 2].map(() => ({ ...inner }) as Store);
+    const made = await Promise.all(
+      writers.map(async (store, w) => {
+        const mine: { version: string; blob: string }[] = [];
+        for (let i = 0; i < 5; i++) {
+          const r = await publish(
+            store,
+            { module: 'app', variant: `w${w}`, bytes: bytes(100 + w * 10 + i) },
+            {},
+          );
+          mine.push({ version: r.entry.version, blob: r.variant.blob });
+        }
+        return mine.map((m) => ({ ...m, variant: `w${w}` }));
+      }),
+    );
+    const all = made.flat();
+    expect(new Set(all.map((m) => m.version)).size).toBe(15);
+    const catalog = createCatalog(inner, 0);
+    for (const m of all) {
+      const pinned = await catalog.version('app', m.version);
+      expect(pinned && !isRemoved(pinned) && pinned.variants.find((v) => v.name === m.variant)?.blob).toBe(
+        m.blob,
+      );
+    }
+    expect((await listVersions(inner, 'app'))?.versions).toHaveLength(15);
+  });
+
   it('names the version rule when a publish gives a bad version', async () => {
     await expect(put(memoryStore(), 1, 'a b')).rejects.toThrow('version: must be 1 to 64 of [0-9A-Za-z.+-]');
   });
