@@ -66,7 +66,12 @@ export function answerCache(weft: { catalog: Catalog; stats: Stats }): AnswerCac
         if (request.method !== 'GET' || !request.url.includes('/resolve?')) return fetch(request, env);
         const url = new URL(request.url);
         const name = RESOLVE.exec(url.pathname + url.search)?.[1];
-        const keep = name !== undefined && HOST.test(url.host) && plain(request.headers);
+        // A pinned answer is the app's to make each time: `peek` follows the current record only.
+        const keep =
+          name !== undefined &&
+          HOST.test(url.host) &&
+          plain(request.headers) &&
+          !url.searchParams.has('version');
         const before = keep ? weft.catalog.peek(name) : undefined;
         const response = await fetch(request, env);
         // The answer was made from `before` only if the catalog holds it still (a reload replaces the object).

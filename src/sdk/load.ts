@@ -13,6 +13,11 @@ export type { PinnedManifest, RemoteBundle, RemoteModule, RemoteVariant };
 export interface LoadOptions {
   /** The weft server's origin (default: this page's origin). */
   server?: string;
+  /**
+   * The version to load (`/v1/modules/app@1.2.0/...`); default: the module's current one. A version
+   * that was removed, or never published, is a LoadError saying so (never another version's bytes).
+   */
+  version?: string;
   /** The module's manifest entry, when the loader has it cached: selection is then local. */
   manifest?: RemoteModule;
   /** Skip the probe and use this profile. */
@@ -90,19 +95,24 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
   const profile = options.profile ?? (await probe());
   const report = options.onProgress;
   const failed: LoadResult['failed'] = [];
-  const base = `${server.replace(/\/$/, '')}/v1/modules/${encodeURIComponent(name)}`;
+  const { version } = options;
+  const pin = version === undefined ? '' : `@${encodeURIComponent(version)}`;
+  const base = `${server.replace(/\/$/, '')}/v1/modules/${encodeURIComponent(name)}${pin}`;
 
   let manifest = options.manifest;
+  if (manifest && version !== undefined && manifest.version !== version)
+    throw new LoadError(name, undefined, `the manifest given is version ${manifest.version}, not ${version}`);
   let rejected: Rejection[] = [];
   if (!manifest) {
     // One round trip: the server negotiates and sends the bytes; verified against its Content-Digest.
     // The module's entry (the variant's record, and the list to fall back on) is asked for alongside.
-    const entry = fetchEntry(doFetch, base, name);
+    const entry = fetchEntry(doFetch, base, name, version);
     entry.catch(() => {});
     const res = await doFetch(`${base}/wasm?profile=${encodeToken(profile)}`).catch((err: unknown) => {
       throw new LoadError(name, undefined, `the server did not answer (${String(err)})`);
     });
     const variantName = res.headers.get('Wasm-Variant') ?? undefined;
+    if (res.status === 404 || res.status === 410) throw await refusal(name, version, res);
     if (res.status === 406) {
       const body = (await res.json().catch(() => ({}))) as { error?: { rejected?: Rejection[] } };
       throw new LoadError(name, undefined, 'no variant runs on this engine', {
@@ -179,11 +189,29 @@ function unavailable(status: number, manifest: RemoteModule): string {
   return `HTTP ${status}, the server no longer has these bytes${pinned}`;
 }
 
-async function fetchEntry(doFetch: typeof fetch, base: string, name: string): Promise<RemoteModule> {
+async function fetchEntry(
+  doFetch: typeof fetch,
+  base: string,
+  name: string,
+  version: string | undefined,
+): Promise<RemoteModule> {
   const res = await doFetch(base);
+  if (res.status === 404 || res.status === 410) throw await refusal(name, version, res);
   if (!res.ok)
     throw new LoadError(name, undefined, `the server answered ${res.status} for the module's manifest entry`);
   return (await res.json()) as RemoteModule;
+}
+
+/** A 404 or 410 as a LoadError that says what is missing: the module, the version, or a removed version. */
+async function refusal(name: string, version: string | undefined, res: Response): Promise<LoadError> {
+  const code = ((await res.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code;
+  const reason =
+    code === 'version_removed'
+      ? `version ${version} was removed (HTTP 410 version_removed)`
+      : code === 'no_such_version'
+        ? `version ${version} was never published (HTTP 404 no_such_version)`
+        : `the server has no such module (HTTP ${res.status}${code ? ` ${code}` : ''})`;
+  return new LoadError(name, undefined, reason);
 }
 
 async function finish(
