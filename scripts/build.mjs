@@ -5,7 +5,7 @@
 // when the exports map and the built files disagree, or a browser build imports `node:`.
 // Usage: node scripts/build.mjs [--quiet]
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -31,6 +31,8 @@ const LIBRARY = {
   'stores/r2': 'src/registry/stores/r2.ts',
   // `weft/worker` (createWorker); dist/worker.js is the Workers bundle below.
   'worker/index': 'src/worker/index.ts',
+  // `weft/plugin`: esbuild and Vite plugins (Node, at build time).
+  plugin: 'src/plugin/index.ts',
 };
 /**
  * The library entries that run in browsers, built again into dist/browser-lib for the `browser`
@@ -121,10 +123,23 @@ writeAssetIndex();
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
 });
+shipModuleDeclarations();
 
 checkExports();
 checkBrowserLibrary(browserLibrary.metafile);
 if (!quiet) printSizes();
+
+/**
+ * The `weft:*` module declaration (src/plugin/modules.d.ts) is ambient, so it must stay a script
+ * (tsc treats every .ts file here as a module and emits no .d.ts of a .d.ts): copied beside the
+ * plugin's declarations, which reference it, so `/// <reference types="weft/plugin" />` brings it.
+ */
+function shipModuleDeclarations() {
+  const types = join(dist, 'types', 'plugin');
+  cpSync(join(root, 'src', 'plugin', 'modules.d.ts'), join(types, 'modules.d.ts'));
+  const index = join(types, 'index.d.ts');
+  writeFileSync(index, `/// <reference path="./modules.d.ts" />\n${readFileSync(index, 'utf8')}`);
+}
 
 /** dist/browser/index.json: the client scripts by kind, read by Node and by the Worker (src/server/assets.ts). */
 function writeAssetIndex() {

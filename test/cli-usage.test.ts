@@ -3,7 +3,7 @@
  * version, `<command> --help` that command's usage with exit 0, and every usage error exits 2.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +30,10 @@ describe('weft CLI usage', () => {
     ['publish', /^usage: weft publish <dir \| files\.wasm\.\.\.>/],
     ['probe', /^usage: weft probe .*--json/],
     ['init', /^usage: weft init worker \[--bucket NAME\]/],
+    ['manifest', /^usage: weft manifest <module> --server URL \[--out FILE\]/],
+    ['versions', /^usage: weft versions <module> \(--store DIR \| --server URL\) \[--json\]/],
+    ['rollback', /weft rollback <module> <version> \(--store DIR \| --server URL\)/],
+    ['remove', /weft remove <module> <version> \(--store DIR \| --server URL\)/],
   ])('`weft %s --help` prints that command usage and exits 0', async (command, usage) => {
     const got = await cli([command, '--help']);
     expect(got.code).toBe(0);
@@ -45,10 +49,27 @@ describe('weft CLI usage', () => {
     [['init']],
     [['init', 'server']],
     [['init', 'worker', '--bucket', 'Not_A_Bucket']],
+    [['manifest', 'demo']],
+    [['manifest', '--server', 'http://127.0.0.1:9']],
+    [['manifest', 'demo', '--server', 'http://127.0.0.1:9', '--frobnicate']],
     [['frobnicate']],
+    [['versions']],
+    [['versions', 'app']],
+    [['versions', 'app', '--store', 's', '--server', 'http://127.0.0.1:1']],
+    [['rollback', 'app', '--store', 's']],
+    [['remove', 'app', '1.0.0']],
     [[]],
   ])('`weft %j` is a usage error: exit 2', async (args) => {
     expect((await cli(args)).code).toBe(2);
+  });
+
+  it('`weft publish --version` refuses a version that breaks the rule as PUT does (exit 2), storing nothing', async () => {
+    const store = join(mkdtempSync(join(tmpdir(), 'weft-version-')), 'store');
+    const demo = new URL('../fixtures/demo', import.meta.url).pathname;
+    const got = await cli(['publish', demo, '--store', store, '--version', 'a b']);
+    expect(got.code).toBe(2);
+    expect(got.err).toMatch(/^weft publish: --version: must be 1 to 64 of \[0-9A-Za-z\.\+-\]$/m);
+    expect(existsSync(store)).toBe(false);
   });
 
   it('`weft init worker` refuses to overwrite wrangler.toml without --force (exit 1)', async () => {

@@ -3,7 +3,8 @@
  * hono 4.6.20 (not weft's own dev copy), Vite 7 and TypeScript 5.9, then typechecks a Hono site
  * mounting weft, bundles a page with Vite whose `loadEmscripten` runs Debian emcc's pthreads build
  * in Chromium against a weft server on another origin, bundles every browser entry with esbuild,
- * and deploys to Cloudflare with what `weft init worker` wrote (a dry run, and `wrangler dev` offline).
+ * pins the demo with the installed `weft manifest` and inlines it as `weft:demo` through
+ * `weft/plugin` (esbuild and Vite 7, offline), and deploys to Cloudflare with what `weft init worker` wrote (a dry run, and `wrangler dev` offline).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +59,42 @@ const server = new URLSearchParams(location.search).get('server') ?? location.or
   const { app, variant, threads } = await loadEmscripten<App>('app', { server });
   return { variant: variant.name, threads, primes: app._count_primes(200000), offMain: app._work_off_main(), isolated: crossOriginIsolated };
 })().catch((e: unknown) => ({ error: String((e as Error)?.stack ?? e) }));
+`,
+  // A module's pinned manifest as weft/plugin inlines it: typed by the declaration weft/plugin ships.
+  'src/pinned.ts': `/// <reference types="weft/plugin" />
+import app from 'weft:app';
+import { loadEmscripten } from 'weft/emscripten';
+import { load, type PinnedManifest } from 'weft/sdk';
+
+export const pinned: PinnedManifest = app;
+export const loading = () => Promise.all([load(app, { instantiate: false }), loadEmscripten(app)]);
+`,
+  // The esbuild plugin where esbuild takes it, checked against its own types (Vite's need
+  // @types/node, which this project has not; the repository's tsc checks weftVite against Vite 8's).
+  'src/bundlers.ts': `import * as esbuild from 'esbuild';
+import { weftEsbuild } from 'weft/plugin';
+
+export const bundle = () =>
+  esbuild.build({ entryPoints: ['src/pinned.ts'], bundle: true, write: false, plugins: [weftEsbuild({ manifests: ['app.weft.json'] })] });
+`,
+  // Both bundlers, offline, from the file the installed `weft manifest` wrote: what weft:demo became.
+  'plugin-check.mjs': `import { rmSync, writeFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+import { build } from 'vite';
+import { weftEsbuild, weftVite } from 'weft/plugin';
+const source = "import demo from 'weft:demo'; console.log(demo.variants.map((v) => v.url).join(' '));\\n";
+const manifests = ['demo.weft.json'];
+const byEsbuild = await esbuild.build({
+  stdin: { contents: source, resolveDir: '.', loader: 'js' }, bundle: true, write: false, logLevel: 'silent',
+  plugins: [weftEsbuild({ manifests })],
+});
+writeFileSync('plugin-entry.js', source);
+const byVite = await build({
+  configFile: false, logLevel: 'silent', plugins: [weftVite({ manifests })],
+  build: { write: false, lib: { entry: 'plugin-entry.js', formats: ['es'], fileName: 'entry' }, minify: false },
+});
+rmSync('plugin-entry.js');
+console.log(JSON.stringify({ esbuild: byEsbuild.outputFiles[0].text, vite: byVite[0].output[0].code }));
 `,
   'index.html': `<!doctype html><meta charset="utf-8"><title>weft consumer</title><script type="module" src="./src/main.ts"></script>\n`,
   // The site run as it is installed: this project's hono, weft's default client scripts.
@@ -115,7 +152,7 @@ describe('weft installed from its tarball in a user project', () => {
   }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('typechecks a Hono site mounting createApp at /wasm, a page and a Worker with tsc (hono 4.6.20, weft declarations checked)', async () => {
+  it('typechecks a Hono site mounting createApp at /wasm, a page, a Worker, and an app importing weft:app through weft/plugin with tsc (hono 4.6.20, weft declarations checked)', async () => {
     await run(join(dir, 'node_modules/.bin/tsc'), ['-p', '.'], dir);
   }, 180_000);
 
@@ -162,6 +199,33 @@ describe('weft installed from its tarball in a user project', () => {
       expect(out.outputFiles.filter((f) => NODE_IMPORT.test(f.text)).map((f) => f.path)).toEqual([]);
     },
   );
+
+  it('the installed `weft manifest` pins the demo, and weft/plugin inlines it as weft:demo with esbuild and Vite 7, offline', async () => {
+    const server = await startServer({
+      storeDir: mkdtempSync(join(tmpdir(), 'weft-consumer-demo-')),
+      port: 0,
+    });
+    try {
+      await run(
+        join(dir, 'node_modules/.bin/weft'),
+        ['manifest', 'demo', '--server', server.url, '--out', 'demo.weft.json'],
+        dir,
+      );
+    } finally {
+      await server.close();
+    }
+    const pinned = JSON.parse(readFileSync(join(dir, 'demo.weft.json'), 'utf8')) as {
+      variants: { url: string }[];
+    };
+    expect(pinned.variants).toHaveLength(4);
+    // The server is gone: both bundles come from the file alone.
+    const { stdout } = await run(process.execPath, ['plugin-check.mjs'], dir);
+    const out = JSON.parse(stdout) as { esbuild: string; vite: string };
+    for (const v of pinned.variants) {
+      expect(out.esbuild).toContain(JSON.stringify(v.url));
+      expect(out.vite).toContain(JSON.stringify(v.url));
+    }
+  }, 120_000);
 
   it('`weft --version` from the installed bin prints the package version', async () => {
     const { stdout } = await run(join(dir, 'node_modules/.bin/weft'), ['--version'], dir);

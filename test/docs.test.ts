@@ -29,6 +29,7 @@ const GUIDES: Record<string, Record<string, string>> = {
   'wasi-threads.md': { 'app.wasm': demo('wasi-threads') },
   'shared-everything.md': { 'app.set.wasm': demo('set') },
   'non-js-loader.md': {},
+  'pinned-manifests.md': {},
   'publish-from-ci.md': { 'app.c': join(root, 'fixtures/c/primes.c') },
   // The packages' own files where an app's node_modules has them.
   'libraries.md': {

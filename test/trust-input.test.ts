@@ -224,6 +224,11 @@ const ROUTES = [
   (a: string) => `/v1/blobs/${a}`,
   (a: string) => `/v1/blobs/${a}.wasm`,
   (a: string, b: string) => `/v1/modules/${a}/variants/${b}`,
+  (a: string, b: string) => `/v1/modules/${a}@${b}/resolve?caps=`,
+  (a: string, b: string) => `/v1/modules/${a}/wasm?caps=&version=${b}`,
+  (a: string) => `/v1/modules/${a}/versions`,
+  (a: string) => `/v1/modules/${a}/current`,
+  (a: string, b: string) => `/v1/modules/${a}/versions/${b}`,
   (a: string, b: string) => `/v1/${a}/${b}`,
   (a: string, b: string) => `/${a}/${b}/${a}`,
 ];

@@ -15,7 +15,14 @@
  * app._count_primes(200000);
  */
 
-import { LoadError, type LoadOptions, type LoadResult, load, type RemoteBundle } from '../sdk/load.js';
+import {
+  LoadError,
+  type LoadOptions,
+  type LoadResult,
+  load,
+  type PinnedManifest,
+  type RemoteBundle,
+} from '../sdk/load.js';
 import { type BrowserRun, runInBrowser } from './browser.js';
 import type { ModuleArgs } from './compose.js';
 import { errorMessage } from './run.js';
@@ -69,11 +76,13 @@ export function bundleOf(name: string, got: LoadResult): RemoteBundle {
  * `why` says so): a `moduleArgs` function sees `context.threads` to size its pool.
  */
 export async function loadEmscripten<M = Record<string, unknown>>(
-  name: string,
+  app: string | PinnedManifest,
   options: EmscriptenOptions = {},
 ): Promise<EmscriptenResult<M>> {
+  // A pinned manifest (weft manifest, weft/plugin): chosen locally, only the chosen build fetched.
+  const name = typeof app === 'string' ? app : app.name;
   const deadline = Date.now() + (options.timeout ?? DEFAULT_TIMEOUT_MS);
-  const loading = load(name, { ...options, instantiate: false });
+  const loading = load(app, { ...options, instantiate: false });
   const got = await beforeDeadline(
     loading,
     deadline,

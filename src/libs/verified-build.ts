@@ -10,7 +10,7 @@ import { type LoadOptions, type LoadResult, load, type RemoteVariant } from '../
 import { sriOf } from '../sdk/verify.js';
 
 export interface VerifiedBuildOptions
-  extends Pick<LoadOptions, 'server' | 'manifest' | 'profile' | 'onProgress' | 'fetch'> {
+  extends Pick<LoadOptions, 'server' | 'version' | 'manifest' | 'profile' | 'onProgress' | 'fetch'> {
   /**
    * False to be given a build that starts no threads even where the engine could (the probed
    * profile, less every threading capability): for a threaded build known to fail on some engine.

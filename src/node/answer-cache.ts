@@ -62,7 +62,9 @@ function cacheable(url: URL, headers: Headers, mount: string): string | undefine
       profile: q.get('profile') ?? undefined,
       host: q.get('host') ?? undefined,
     });
-    return negotiatedCacheKey(path, profile) ? path.pathname.split('/')[3] : undefined;
+    const key = negotiatedCacheKey(path, profile);
+    // A pinned answer is the app's to make each time: `peek` follows the current record only.
+    return key && !key.includes('&version=') ? new URL(key).pathname.split('/')[3] : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isVersion, VERSION_RULE } from '../contract/names.js';
 import { probe } from '../detect/index.js';
 import { InspectError, inspect } from '../inspect/index.js';
 import { threadModel, VARIANT_HOSTS } from '../profile/caps.js';
@@ -10,9 +11,11 @@ import { PublishError } from '../registry/publish.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';
 import { INIT_WORKER_USAGE, initWorkerCommand } from './init-worker.js';
+import { MANIFEST_USAGE, manifestCommand } from './pin.js';
 import { type Published, publishRemote } from './remote-publish.js';
 import { startServer } from './serve.js';
 import { publishStore } from './store-publish.js';
+import { VERSIONS_USAGE, versionsCommand } from './versions-cli.js';
 
 const USAGE = `usage: weft <command> [options]
 
@@ -26,7 +29,15 @@ commands:
                          only the files the server lacks; progress on stderr, --json prints a summary)
                          [--module NAME] [--version V] [--requires +cap,-cap] [--model M]
                          [--threads optional] [--hosts browser,worker] [--fallback VARIANT] [--order a,b,c]
+  versions <module>      its versions, current and removed   (--store DIR | --server URL) [--json]
+  rollback <module> <version>
+                         make an earlier version current     (--store DIR | --server URL)
+  remove <module> <version>
+                         remove a version, never the current one (--store DIR | --server URL)
+                         (--server reads WEFT_PUBLISH_TOKEN; pin a version: /v1/modules/app@1.2.0/...)
   probe                  this Node's capability profile                  [--json] [--deep]
+  manifest <module>      write the module's pinned manifest, for load() with no round trip
+                         --server URL [--out FILE]   (write it again after a publish)
   init worker            write wrangler.toml and worker.js to deploy weft to Cloudflare
                          [--bucket NAME] [--name WORKER] [--dir .] [--force]
 
@@ -57,6 +68,12 @@ export async function main(argv: string[]): Promise<number> {
         return inspectCommand(rest);
       case 'publish':
         return await publishCommand(rest);
+      case 'manifest':
+        return await manifestCommand(rest);
+      case 'versions':
+      case 'rollback':
+      case 'remove':
+        return await versionsCommand(command, rest);
       case undefined:
       case 'help':
       case '--help':
@@ -89,6 +106,8 @@ function commandHelp(command: string | undefined, rest: string[]): string | unde
   if (!rest.includes('--help') && !rest.includes('-h')) return undefined;
   if (command === 'publish') return PUBLISH_USAGE;
   if (command === 'init') return INIT_WORKER_USAGE;
+  if (command === 'manifest') return MANIFEST_USAGE;
+  if (command === 'versions' || command === 'rollback' || command === 'remove') return VERSIONS_USAGE;
   // The command's lines of USAGE: its own and the indented ones under it.
   const lines = USAGE.split('\n');
   const at = lines.findIndex((l) => l.startsWith(`  ${command} `));
@@ -252,7 +271,11 @@ async function publishCommand(args: string[]): Promise<number> {
     ...(values.hosts !== undefined ? { hosts: values.hosts } : {}),
   });
   for (const v of plan.variants) v.declaration = { ...v.declaration, ...flags };
-  if (values.version) plan.version = values.version;
+  if (values.version !== undefined) {
+    // Refused here as PUT and the commit refuse it: before anything is read, stored or sent.
+    if (!isVersion(values.version)) throw new DeclarationError('--version', VERSION_RULE);
+    plan.version = values.version;
+  }
   if (values.fallback) plan.fallback = values.fallback;
   if (values.order) plan.order = values.order.split(',');
 

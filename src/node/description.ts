@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { isVersion, NAME, VERSION_RULE } from '../contract/names.js';
 import { MAX_INSPECT_BYTES } from '../inspect/index.js';
 import { MAX_BUNDLE_FILES } from '../registry/bundle.js';
 import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
-import { NAME } from '../registry/manifest.js';
 import type { BundleInput, PublishSetInput, VariantInput } from '../registry/publish.js';
 import { dotnetWasm, entryOf, sameCrateTargets } from './layout.js';
 
@@ -167,8 +167,7 @@ function fromDescription(root: string, data: Json): Planned {
     out.module = data.module;
   }
   if (data.version !== undefined) {
-    if (typeof data.version !== 'string' || !/^[0-9A-Za-z.+-]{1,64}$/.test(data.version))
-      throw new DeclarationError('version', 'must be 1 to 64 of [0-9A-Za-z.+-]');
+    if (!isVersion(data.version)) throw new DeclarationError('version', VERSION_RULE);
     out.version = data.version;
   }
   if (data.fallback !== undefined) {

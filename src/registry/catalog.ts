@@ -1,3 +1,4 @@
+import { VERSION } from '../contract/names.js';
 import { BUNDLE_ID, type Bundle } from './bundle.js';
 import { sha256, toHex } from './digest.js';
 import {
@@ -19,6 +20,7 @@ import {
 } from './manifest.js';
 import { ensureMigrated } from './migrate.js';
 import type { Store } from './store.js';
+import { parsePinned, type Removed, versionKey } from './versions.js';
 
 /**
  * Every module of a store, read and validated now (no cache): for the command line and tests.
@@ -58,6 +60,13 @@ export interface Catalog {
    * without waiting: the same object `module` answers, so a caller can tell whether it changed.
    */
   peek(name: string): ModuleEntry | undefined;
+  /**
+   * A pinned version's record: the module record it pins (the current one when it is current),
+   * its tombstone when it was removed, or null when it was never published (misses are not cached:
+   * a version published a moment ago is seen at once). Cached and refreshed like `module`, so a
+   * removal is seen within the same freshness rule.
+   */
+  version(name: string, version: string): Promise<ModuleEntry | Removed | null>;
   /** A blob's record (its size and precompressed copies), or null when no publish recorded it. */
   blob(blob: string): Promise<BlobMeta | null>;
   /** A bundle's record, or null when no publish recorded it. */
@@ -215,10 +224,15 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
   const record = async <T extends object>(
     key: string,
     parse: (bytes: Uint8Array) => T,
+    keepMisses = true,
   ): Promise<T | null> => {
     const slot = slots.get(key);
     // A ttl of 0 never serves a cached record: every request reads the store.
-    if (!slot || ttlMs <= 0) return ((await loadNow(key, parse))?.parsed ?? null) as T | null;
+    if (!slot || ttlMs <= 0) {
+      const loaded = await loadNow(key, parse);
+      if (!loaded && !keepMisses && slots.get(key)?.loaded === null) forget(key);
+      return (loaded?.parsed ?? null) as T | null;
+    }
     remember(key, slot);
     if (!fresh(slot)) refresh(key, slot, parse);
     return ((await slot.value)?.parsed ?? null) as T | null;
@@ -246,6 +260,21 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     // A name that is not a valid one has no record (and never becomes a store key).
     module: async (name) =>
       NAME.test(name) ? record(moduleKey(name), (bytes) => parseModule(bytes, name)) : null,
+    async version(name, version) {
+      if (!NAME.test(name) || !VERSION.test(version)) return null;
+      const parseCurrent = (bytes: Uint8Array) => parseModule(bytes, name);
+      const current = await record(moduleKey(name), parseCurrent);
+      if (current?.version === version) return current;
+      const pinned = await record(
+        versionKey(name, version),
+        (bytes) => parsePinned(bytes, name, version),
+        false,
+      );
+      if (pinned) return pinned;
+      // Not kept yet: a version just published is current, and its snapshot follows the swap.
+      const fresh = (await loadNow(moduleKey(name), parseCurrent))?.parsed as ModuleEntry | undefined;
+      return fresh?.version === version ? fresh : null;
+    },
     blob: async (blob) =>
       BLOB.test(blob) ? record(blobMetaKey(blob), (bytes) => parseBlobMeta(bytes, blob)) : null,
     peek(name) {

@@ -5,6 +5,7 @@
  * checked, then the module's record replaced by compare-and-swap, so a reader sees every build of
  * the commit or none. Files are read one at a time; only the wasm and the scripts are kept.
  */
+import { isVersion, VERSION_RULE } from '../contract/names.js';
 import { BUNDLE_PATH, MAX_BUNDLE_FILES, ROLES, type Role, roleOf } from './bundle.js';
 import { parseDeclaration } from './declaration.js';
 import { MAX_VARIANTS, NAME } from './manifest.js';
@@ -41,7 +42,6 @@ export interface CommitRequest {
   }[];
 }
 
-const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
 const TOP = new Set(['version', 'fallback', 'order', 'variants']);
 const VARIANT = new Set(['name', 'entry', 'files', 'declaration']);
 const FILE = new Set(['path', 'role', 'hash', 'size']);
@@ -62,8 +62,7 @@ function onlyKeys(raw: Record<string, unknown>, known: Set<string>, at: string):
 export function parseCommit(raw: unknown): CommitRequest {
   if (!isObject(raw)) throw bad('(body)', 'must be a JSON object');
   onlyKeys(raw, TOP, '');
-  if (raw.version !== undefined && (typeof raw.version !== 'string' || !VERSION.test(raw.version)))
-    throw bad('version', 'must be 1 to 64 of [0-9A-Za-z.+-]');
+  if (raw.version !== undefined && !isVersion(raw.version)) throw bad('version', VERSION_RULE);
   if (raw.fallback !== undefined && (typeof raw.fallback !== 'string' || !NAME.test(raw.fallback)))
     throw bad('fallback', 'must be a variant name');
   if (

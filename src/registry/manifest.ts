@@ -8,6 +8,8 @@
  * so nothing a request or a publish does grows with the number of modules. Stores written before
  * (one `manifest.json`, schemas 1 and 2) are read once and upgraded in place (migrate.ts).
  */
+
+import { NAME, VERSION, VERSION_RULE } from '../contract/names.js';
 import {
   type Capability,
   isCapability,
@@ -26,7 +28,8 @@ import type { Store } from './store.js';
 export const SCHEMA = 3;
 /** The schemas of the one-file manifest of earlier versions, read only to upgrade it. */
 const LEGACY_SCHEMAS: readonly number[] = [1, 2];
-export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export { NAME };
 export const BLOB = /^sha256-[0-9a-f]{64}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 /** Most variants one module may hold. */
@@ -149,9 +152,12 @@ function openRecord(bytes: Uint8Array, at: string): Json {
   return data;
 }
 
-/** Parses and validates the record stored for module `name`. */
-export function parseModule(bytes: Uint8Array, name: string): ModuleEntry {
-  const at = `modules.${NAME.test(name) ? name : '(name)'}`;
+/** Parses and validates the record stored for module `name` (`at`: the field errors are named from). */
+export function parseModule(
+  bytes: Uint8Array,
+  name: string,
+  at = `modules.${NAME.test(name) ? name : '(name)'}`,
+): ModuleEntry {
   const data = openRecord(bytes, at);
   need(data.name === name, `${at}.name`, 'must be the name the record is stored under');
   const { schema: _schema, name: _name, ...entry } = data;
@@ -205,11 +211,7 @@ export function validateEntry(entry: ModuleEntry, name: string): void {
 
 function validateModule(entry: unknown, at: string): asserts entry is ModuleEntry {
   need(isObject(entry), at, 'must be an object');
-  need(
-    typeof entry.version === 'string' && entry.version.length > 0 && entry.version.length <= 64,
-    `${at}.version`,
-    'must be a string of 1 to 64 characters',
-  );
+  need(typeof entry.version === 'string' && VERSION.test(entry.version), `${at}.version`, VERSION_RULE);
   need(
     Array.isArray(entry.variants) && entry.variants.length > 0,
     `${at}.variants`,

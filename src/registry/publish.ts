@@ -3,6 +3,8 @@
  * one record in one compare-and-swap; precompressed copies are made after that commit, not per
  * request (served as identity until they exist). Used by `PUT` and by `weft publish`.
  */
+
+import { isVersion, VERSION_RULE } from '../contract/names.js';
 import { type InspectReport, inspect } from '../inspect/index.js';
 import type { ThreadModel } from '../profile/caps.js';
 import { type Ordering, orderVariants } from '../profile/order.js';
@@ -38,6 +40,7 @@ import {
 } from './manifest.js';
 import { ensureMigrated } from './migrate.js';
 import { type Store, StoreError } from './store.js';
+import { keepSnapshot, nextVersion } from './versions.js';
 
 /** Publish-time compressors; gzip through CompressionStream works everywhere, brotli where the runtime has it. */
 export type Encoders = Partial<Record<'br' | 'gzip', (bytes: Uint8Array) => Promise<Uint8Array>>>;
@@ -87,7 +90,7 @@ export interface BundleFileInput {
 /** Variants of one module published together: inspected and checked first, then one manifest write. */
 export interface PublishSetInput {
   module: string;
-  /** The module's version; kept when omitted (a new module starts at 0.0.0). */
+  /** The module's version (docs/contract.md, Versions); omitted: a new module starts at 0.0.0, else the current one's `+N` goes up. */
   version?: string;
   variants: VariantInput[];
   /** Marks one variant (of this set or already published) as the module's fallback. */
@@ -191,6 +194,8 @@ async function publishNow(
   input: PublishSetInput,
 ): Promise<{ result: PublishSetResult; blobs: { blob: string; bytes: Uint8Array }[] }> {
   await ensureMigrated(store);
+  if (input.version !== undefined && !isVersion(input.version))
+    throw new DeclarationError('version', VERSION_RULE);
   const names = input.variants.map((v) => v.variant);
   if (new Set(names).size !== names.length) throw new DeclarationError('variants', 'names a variant twice');
   const planned = input.variants.map((v, i) => {
@@ -229,13 +234,24 @@ async function publishNow(
   for (let attempt = 1; ; attempt++) {
     const current = await store.getVersioned(key);
     // A record that fails validation is a ManifestError (503): publishing over it would lose its variants.
+    const outgoing = current ? parseModule(current.value, input.module) : undefined;
+    const { version: asked, ...unversioned } = input;
     const { entry, ordering } = apply(
       current ? parseModule(current.value, input.module) : undefined,
-      input,
+      unversioned,
       published,
     );
-    if (await store.putIf(key, serializeModule(input.module, entry), current?.version ?? null))
+    const version = await nextVersion(store, input.module, outgoing, entry, asked);
+    // Nothing changed (an identical retry, or a publish of what is there): no new version.
+    if (version === null) return { result: { entry: outgoing!, published, ordering }, blobs };
+    entry.version = version;
+    validateEntry(entry, input.module);
+    // The invariant (versions.ts): the outgoing version keeps its snapshot before the swap replaces it.
+    if (outgoing) await keepSnapshot(store, input.module, outgoing);
+    if (await store.putIf(key, serializeModule(input.module, entry), current?.version ?? null)) {
+      await keepSnapshot(store, input.module, entry);
       return { result: { entry, published, ordering }, blobs };
+    }
     if (attempt >= COMMIT_TRIES)
       throw new StoreError(`the module's record changed under ${COMMIT_TRIES} tries to publish: try again`);
     await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
@@ -251,8 +267,8 @@ function apply(
   input: PublishSetInput,
   published: PublishSetResult['published'],
 ): { entry: ModuleEntry; ordering: Ordering<Variant> } {
-  const entry: ModuleEntry = existing ?? { version: input.version ?? '0.0.0', variants: [] };
-  if (input.version) entry.version = input.version;
+  // The version is chosen once the new record is known (versions.ts: nextVersion).
+  const entry: ModuleEntry = existing ?? { version: '0.0.0', variants: [] };
   // A republished name keeps its place; new ones go first, so that where the ordering rule says
   // nothing, the newest publish is preferred.
   const fresh = published.map((p) => p.variant).filter((v) => !entry.variants.some((e) => e.name === v.name));

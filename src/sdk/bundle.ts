@@ -19,7 +19,13 @@ export async function fetchBundleFile(
   const file = bundle.files.find((f) => f.path === path);
   if (!file) throw new Error(`the bundle has no file ${path}`);
   const res = await doFetch(bundle.base + path);
-  if (!res.ok) throw new Error(`HTTP ${res.status} for ${path}`);
+  if (!res.ok) {
+    // Content-addressed: a bundle URL that 404s will never come back (a pinned manifest naming it is stale).
+    const gone = res.status === 404 || res.status === 410;
+    throw new Error(
+      `HTTP ${res.status} for ${path}${gone ? ' (the server no longer has this bundle: a version removed, or its files collected)' : ''}`,
+    );
+  }
   const bytes = new Uint8Array(await res.arrayBuffer());
   if ((await sriOf(bytes)) !== file.integrity) throw new Error(`${path} failed its integrity check`);
   return bytes;

@@ -11,6 +11,7 @@ export {
   type LoadOptions,
   type LoadResult,
   load,
+  type PinnedManifest,
   type RemoteBundle,
   type RemoteModule,
   type RemoteVariant,

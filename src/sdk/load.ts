@@ -1,17 +1,23 @@
 import { probe } from '../detect/index.js';
 import type { Profile } from '../profile/caps.js';
 import { encodeToken } from '../profile/codec.js';
+import { isPinned, type PinnedManifest } from '../profile/pinned.js';
 import type { PolyfillName } from '../profile/polyfills.js';
 import { acceptable, type Rejection, select } from '../profile/select.js';
 import type { RemoteBundle, RemoteModule, RemoteVariant } from '../profile/wire.js';
 import { explainHosts, explainThreads } from './explain.js';
 import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
 
-export type { RemoteBundle, RemoteModule, RemoteVariant };
+export type { PinnedManifest, RemoteBundle, RemoteModule, RemoteVariant };
 
 export interface LoadOptions {
   /** The weft server's origin (default: this page's origin). */
   server?: string;
+  /**
+   * The version to load (`/v1/modules/app@1.2.0/...`); default: the module's current one. A version
+   * that was removed, or never published, is a LoadError saying so (never another version's bytes).
+   */
+  version?: string;
   /** The module's manifest entry, when the loader has it cached: selection is then local. */
   manifest?: RemoteModule;
   /** Skip the probe and use this profile. */
@@ -63,32 +69,50 @@ export class LoadError extends Error {
 
 /**
  * probe → select → fetch → verify → instantiate, falling back to the next acceptable variant on failure.
+ * Given a module's name, it negotiates with the server; given its pinned manifest (`weft manifest`,
+ * or `import app from 'weft:app'` through `weft/plugin`), it chooses locally and fetches only the
+ * chosen build's bytes.
  *
  * @example
  * import { load } from 'weft/sdk';
  * const { instance, variant, threads, why } = await load('demo', { server: 'https://wasm.example.com' });
  * // A glue that instantiates per worker: { instantiate: false } returns the verified module only.
  */
-export async function load(name: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function load(app: string | PinnedManifest, options: LoadOptions = {}): Promise<LoadResult> {
+  if (typeof app !== 'string') {
+    if (!isPinned(app))
+      throw new LoadError(
+        String((app as { name?: unknown })?.name),
+        undefined,
+        'not a pinned manifest (weft manifest writes one)',
+      );
+    return load(app.name, { ...options, server: options.server ?? app.server, manifest: app });
+  }
+  const name = app;
   const server = options.server ?? (globalThis as { location?: { origin: string } }).location?.origin;
   if (!server) throw new LoadError(name, undefined, 'no server given and no page origin to default to');
   const doFetch = options.fetch ?? fetch;
   const profile = options.profile ?? (await probe());
   const report = options.onProgress;
   const failed: LoadResult['failed'] = [];
-  const base = `${server.replace(/\/$/, '')}/v1/modules/${encodeURIComponent(name)}`;
+  const { version } = options;
+  const pin = version === undefined ? '' : `@${encodeURIComponent(version)}`;
+  const base = `${server.replace(/\/$/, '')}/v1/modules/${encodeURIComponent(name)}${pin}`;
 
   let manifest = options.manifest;
+  if (manifest && version !== undefined && manifest.version !== version)
+    throw new LoadError(name, undefined, `the manifest given is version ${manifest.version}, not ${version}`);
   let rejected: Rejection[] = [];
   if (!manifest) {
     // One round trip: the server negotiates and sends the bytes; verified against its Content-Digest.
     // The module's entry (the variant's record, and the list to fall back on) is asked for alongside.
-    const entry = fetchEntry(doFetch, base, name);
+    const entry = fetchEntry(doFetch, base, name, version);
     entry.catch(() => {});
     const res = await doFetch(`${base}/wasm?profile=${encodeToken(profile)}`).catch((err: unknown) => {
       throw new LoadError(name, undefined, `the server did not answer (${String(err)})`);
     });
     const variantName = res.headers.get('Wasm-Variant') ?? undefined;
+    if (res.status === 404 || res.status === 410) throw await refusal(name, version, res);
     if (res.status === 406) {
       const body = (await res.json().catch(() => ({}))) as { error?: { rejected?: Rejection[] } };
       throw new LoadError(name, undefined, 'no variant runs on this engine', {
@@ -140,7 +164,7 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
       // compilation could not overlap the download. compileVerified compiles as the body streams,
       // hashes the same bytes beside it, and returns nothing before the hash matches.
       const res = await doFetch(variant.url);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      if (!res.ok) throw new Error(unavailable(res.status, manifest));
       const module = await compileVerified(res, variant.integrity, variant.name, report);
       return finish(name, { module, variant, profile, rejected, failed }, options, server);
     } catch (err) {
@@ -156,11 +180,38 @@ export async function load(name: string, options: LoadOptions = {}): Promise<Loa
   );
 }
 
-async function fetchEntry(doFetch: typeof fetch, base: string, name: string): Promise<RemoteModule> {
+/** Why a build's bytes could not be had; a pinned manifest whose bytes are gone says it is stale. */
+function unavailable(status: number, manifest: RemoteModule): string {
+  if (status !== 404 && status !== 410) return `HTTP ${status}`;
+  const pinned = isPinned(manifest)
+    ? `: the manifest pinned at ${manifest.name} ${manifest.version} is stale (a version removed, or its blobs collected since); pin it again with weft manifest ${manifest.name}`
+    : '';
+  return `HTTP ${status}, the server no longer has these bytes${pinned}`;
+}
+
+async function fetchEntry(
+  doFetch: typeof fetch,
+  base: string,
+  name: string,
+  version: string | undefined,
+): Promise<RemoteModule> {
   const res = await doFetch(base);
+  if (res.status === 404 || res.status === 410) throw await refusal(name, version, res);
   if (!res.ok)
     throw new LoadError(name, undefined, `the server answered ${res.status} for the module's manifest entry`);
   return (await res.json()) as RemoteModule;
+}
+
+/** A 404 or 410 as a LoadError that says what is missing: the module, the version, or a removed version. */
+async function refusal(name: string, version: string | undefined, res: Response): Promise<LoadError> {
+  const code = ((await res.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code;
+  const reason =
+    code === 'version_removed'
+      ? `version ${version} was removed (HTTP 410 version_removed)`
+      : code === 'no_such_version'
+        ? `version ${version} was never published (HTTP 404 no_such_version)`
+        : `the server has no such module (HTTP ${res.status}${code ? ` ${code}` : ''})`;
+  return new LoadError(name, undefined, reason);
 }
 
 async function finish(

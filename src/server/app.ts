@@ -15,6 +15,7 @@ import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { versionRoutes } from './routes/versions.js';
 import { createStats } from './stats.js';
 
 export type { AppContext, AppOptions } from './context.js';
@@ -78,7 +79,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
     c.header('Cross-Origin-Embedder-Policy', 'require-corp');
     if (c.req.method !== 'OPTIONS') return next();
     return c.body(null, 204, {
-      'Access-Control-Allow-Methods': 'GET,HEAD,PUT,OPTIONS',
+      'Access-Control-Allow-Methods': 'GET,HEAD,PUT,POST,DELETE,OPTIONS',
       'Access-Control-Allow-Headers': 'Wasm-Caps,Range,If-None-Match,Authorization,Content-Type',
       'Access-Control-Max-Age': '86400',
     });
@@ -102,6 +103,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
   scriptRoutes(app, options.assets ?? packageAssets);
   publishRoutes(app, ctx);
   uploadRoutes(app, ctx);
+  versionRoutes(app, ctx);
 
   app.notFound(() => {
     throw new ApiError(404, 'no such route');

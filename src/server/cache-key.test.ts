@@ -35,7 +35,20 @@ describe('negotiated cache keys', () => {
     expect(key('/v1/modules/demo/resolve?caps=threads')).not.toBe(key('/v1/modules/demo/wasm?caps=threads'));
   });
 
+  it('keys a pinned request on its version, one key for the path and the query form', () => {
+    const path = key('/v1/modules/demo@1.0.0%2B1/wasm?caps=threads');
+    expect(path).toBe(
+      'https://wasm.example.com/v1/modules/demo/wasm?caps=threads&host=unknown&version=1.0.0%2B1',
+    );
+    expect(key('/v1/modules/demo@1.0.0+1/wasm?caps=threads')).toBe(path);
+    expect(key('/v1/modules/demo/wasm?caps=threads&version=1.0.0%2B1')).toBe(path);
+    expect(key('/v1/modules/demo@2.0.0/wasm?caps=threads')).not.toBe(path);
+    expect(key('/v1/modules/demo/wasm?caps=threads')).not.toBe(path);
+  });
+
   it.each([
+    ['two pins that disagree', '/v1/modules/demo@1.0.0/wasm?caps=threads&version=2.0.0'],
+    ['a pin that breaks the version rule', '/v1/modules/demo/wasm?caps=threads&version=a+b'],
     ['another route', '/v1/modules/demo'],
     ['no profile in the query (header or User-Agent decides)', '/v1/modules/demo/wasm'],
     ['an unknown parameter', '/v1/modules/demo/wasm?caps=threads&x=1'],

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { generationOf } from '../registry/catalog.js';
 import { negotiatedCacheKey } from './cache-key.js';
 import type { AppContext } from './context.js';
-import { nameParam, requestProfile } from './routes/params.js';
+import { moduleRef, requestProfile } from './routes/params.js';
 
 export type { EdgeCache } from './context.js';
 
@@ -22,8 +22,11 @@ export async function throughEdgeCache(
     return answer();
   const base = negotiatedCacheKey(new URL(c.req.url), requestProfile(c));
   if (!base) return answer();
-  // The module's record generation: a publish of this module changes the key, one of another does not.
-  const entry = await ctx.catalog.module(nameParam(c, 'name'));
+  // The generation of the record answered from (the current one, or the pinned version's): a
+  // publish of this module, or a removal of that version, changes the key; one of another does not.
+  const { name, version } = moduleRef(c);
+  const entry =
+    version === undefined ? await ctx.catalog.module(name) : await ctx.catalog.version(name, version);
   const key = new Request(`${base}&record=${entry ? generationOf(entry) : 'none'}`);
   const hit = await cache.match(key);
   if (hit) {

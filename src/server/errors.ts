@@ -7,9 +7,19 @@ import { DeclarationError } from '../registry/declaration.js';
 import { ManifestError } from '../registry/manifest.js';
 import { PublishError } from '../registry/publish.js';
 import { StoreError } from '../registry/store.js';
+import { VersionError } from '../registry/versions.js';
+
+/** What the registry's versions refuse, as statuses (docs/api-errors.md). */
+const VERSION_STATUS: Record<VersionError['code'], ErrorStatus> = {
+  version_exists: 409,
+  version_current: 409,
+  no_such_version: 404,
+  no_such_module: 404,
+  version_removed: 410,
+};
 
 /** The error statuses of the HTTP API (contract.md): nothing else is ever answered for bad input. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 413 | 414 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 413 | 414 | 429 | 503;
 
 const CODES: Record<ErrorStatus, string> = {
   400: 'bad_request',
@@ -18,6 +28,8 @@ const CODES: Record<ErrorStatus, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  409: 'conflict',
+  410: 'gone',
   413: 'payload_too_large',
   414: 'uri_too_long',
   429: 'too_many_requests',
@@ -76,6 +88,10 @@ function asApiError(err: Error): ApiError | undefined {
   if (err instanceof InspectError)
     return new ApiError(400, `not a valid WebAssembly binary: ${err.message}`, { code: 'bad_wasm' });
   if (err instanceof DeclarationError) return new ApiError(400, err.message, { code: 'bad_declaration' });
+  if (err instanceof VersionError)
+    return new ApiError(VERSION_STATUS[err.code], err.message, {
+      code: err.code === 'no_such_module' ? 'not_found' : err.code,
+    });
   if (err instanceof PublishError) return new ApiError(400, err.message, { code: 'too_many_variants' });
   if (err instanceof ManifestError) {
     // A record the store holds is invalid: nothing is served from it until someone repairs it.

@@ -8,6 +8,7 @@
  */
 import { expect, it } from 'vitest';
 import { uploadCases } from './upload.js';
+import { versionCases } from './versions.js';
 
 export type Client = (path: string, init?: RequestInit) => Promise<Response>;
 
@@ -32,14 +33,20 @@ const SAB_CAPS = 'shared-memory,threads,workers';
 export function httpSuite(ctx: SuiteContext): void {
   const get = (path: string, init?: RequestInit) => ctx.client()(path, init);
 
-  /** Publishes the four demo variants as `module`, version 1.0.0, least preferred first; returns its name. */
+  /**
+   * Publishes the four demo variants as `module`, least preferred first, the last as version 1.0.0
+   * (each PUT makes a version: 0.0.0, 0.0.0+1, 0.0.0+2, then 1.0.0); returns its name.
+   */
   const publishDemo = async (module: string): Promise<string> => {
     for (const name of ['single', 'wasi-threads', 'sab', 'set'] as const) {
-      const res = await get(`/v1/modules/${module}/variants/${name}?version=1.0.0`, {
-        method: 'PUT',
-        body: ctx.demo[name] as Uint8Array<ArrayBuffer>,
-        headers: { Authorization: `Bearer ${ctx.token}` },
-      });
+      const res = await get(
+        `/v1/modules/${module}/variants/${name}${name === 'set' ? '?version=1.0.0' : ''}`,
+        {
+          method: 'PUT',
+          body: ctx.demo[name] as Uint8Array<ArrayBuffer>,
+          headers: { Authorization: `Bearer ${ctx.token}` },
+        },
+      );
       expect(res.status).toBe(201);
     }
     return module;
@@ -342,5 +349,6 @@ export function httpSuite(ctx: SuiteContext): void {
     expect(after.scope).toMatch(/since it started/);
   });
 
+  versionCases({ get, token: ctx.token, demo: ctx.demo, hex });
   uploadCases(() => ({ get, token: ctx.token, build: ctx.build }));
 }

@@ -6,24 +6,37 @@ import type { RemoteBundle, RemoteModule, ResolveAnswer } from '../../profile/wi
 import type { Bundle } from '../../registry/bundle.js';
 import { integrityOf } from '../../registry/digest.js';
 import type { ModuleEntry, Variant } from '../../registry/manifest.js';
+import { isRemoved } from '../../registry/versions.js';
 import { appendVary, blobResponse } from '../blob-response.js';
 import type { AppContext } from '../context.js';
 import { throughEdgeCache } from '../edge-cache.js';
 import { ApiError } from '../errors.js';
 import type { RequestProfile } from '../profile-input.js';
 import { bundleBase } from './bundles.js';
-import { methodNotAllowed, nameParam, requestProfile, v1Path, v1Url } from './params.js';
+import { methodNotAllowed, moduleRef, requestProfile, v1Path, v1Url } from './params.js';
 
 /** Negotiated answers: short-lived and revalidated, since a new publish can change them. */
 const NEGOTIATED_CACHE = 'public, max-age=60, must-revalidate';
 
 export const blobPath = (blob: string): string => `/v1/blobs/${blob}.wasm`;
 
-async function moduleEntry(ctx: AppContext, c: Context): Promise<[string, ModuleEntry]> {
-  const name = nameParam(c, 'name');
-  const entry = await ctx.catalog.module(name);
-  if (!entry) throw new ApiError(404, 'no such module');
-  return [name, entry];
+/**
+ * The record a read answers from: the module's current one, or the version it pins (410 when that
+ * version was removed, 404 when it was never published): never another version's.
+ */
+export async function moduleEntry(ctx: AppContext, c: Context): Promise<[string, ModuleEntry]> {
+  const { name, version } = moduleRef(c);
+  if (version === undefined) {
+    const entry = await ctx.catalog.module(name);
+    if (!entry) throw new ApiError(404, 'no such module');
+    return [name, entry];
+  }
+  const pinned = await ctx.catalog.version(name, version);
+  if (pinned && isRemoved(pinned))
+    throw new ApiError(410, `version ${version} of this module was removed`, { code: 'version_removed' });
+  if (pinned) return [name, pinned];
+  if (!(await ctx.catalog.module(name))) throw new ApiError(404, 'no such module');
+  throw new ApiError(404, `no version ${version} of this module was published`, { code: 'no_such_version' });
 }
 
 // Integrity per variant record, computed once per loaded record (records are replaced on reload).
@@ -112,7 +125,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
 
   // A cached answer still counts in the statistics: the profile is in the query, the variant in a header.
   const countHit = (c: Context) => (hit: Response) => {
-    ctx.stats.record(requestProfile(c).caps, c.req.param('name') ?? '', hit.headers.get('Wasm-Variant'));
+    ctx.stats.record(requestProfile(c).caps, moduleRef(c).name, hit.headers.get('Wasm-Variant'));
   };
 
   app.get('/v1/modules/:name/resolve', (c) => throughEdgeCache(c, ctx, () => resolve(c), countHit(c)));

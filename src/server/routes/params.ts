@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { NAME } from '../../registry/manifest.js';
+import { isVersion, type ModuleRef, NAME, parseModuleRef, VERSION_RULE } from '../../contract/names.js';
 import { ApiError } from '../errors.js';
 import { profileFrom, type RequestProfile } from '../profile-input.js';
 
@@ -8,6 +8,34 @@ export function nameParam(c: Context, key: 'name' | 'variant'): string {
   const value = c.req.param(key) ?? '';
   if (!NAME.test(value)) throw new ApiError(400, `invalid ${key === 'name' ? 'module' : 'variant'} name`);
   return value;
+}
+
+const refs = new WeakMap<Request, ModuleRef>();
+
+/**
+ * The module a read names, and the version it pins: `/v1/modules/app@1.2.0/...` or
+ * `?version=1.2.0` (both may be given only when they agree). Validated, never echoed; read once per request.
+ */
+export function moduleRef(c: Context): ModuleRef {
+  const known = refs.get(c.req.raw);
+  if (known) return known;
+  const raw = c.req.param('name') ?? '';
+  const ref = parseModuleRef(raw);
+  if (!ref)
+    throw new ApiError(
+      400,
+      raw.includes('@') ? 'invalid pinned module: name@version' : 'invalid module name',
+    );
+  const asked = c.req.query('version');
+  if (asked !== undefined) {
+    // A `+` in a query is a space: send it as %2B.
+    if (!isVersion(asked)) throw new ApiError(400, `version ${VERSION_RULE} (a + written %2B)`);
+    if (ref.version !== undefined && ref.version !== asked)
+      throw new ApiError(400, 'the path and ?version= pin two versions');
+    ref.version = asked;
+  }
+  refs.set(c.req.raw, ref);
+  return ref;
 }
 
 // The request's profile, parsed once: the edge cache's key, the answer and the statistics all read it.

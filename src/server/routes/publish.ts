@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { isVersion, VERSION_RULE } from '../../contract/names.js';
 import { DeclarationError, parseDeclaration } from '../../registry/declaration.js';
 import { publish } from '../../registry/publish.js';
 import type { AppContext } from '../context.js';
@@ -6,7 +7,6 @@ import { ApiError } from '../errors.js';
 import { laterWork, requirePublisher } from '../publisher.js';
 import { nameParam } from './params.js';
 
-const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
 /** Query parameters that declare what inspection cannot see (declaration.ts). */
 const DECLARED = ['requires', 'model', 'threads', 'polyfills', 'hosts'] as const;
 
@@ -16,8 +16,7 @@ export function publishRoutes(app: Hono, ctx: AppContext): void {
     const module = nameParam(c, 'name');
     const variant = nameParam(c, 'variant');
     const version = c.req.query('version');
-    if (version !== undefined && !VERSION.test(version))
-      throw new ApiError(400, 'version must be 1 to 64 of [0-9A-Za-z.+-]');
+    if (version !== undefined && !isVersion(version)) throw new ApiError(400, `version ${VERSION_RULE}`);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.length === 0) throw new ApiError(400, 'the body must be a WebAssembly binary');
     const query = c.req.query();
