@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare, type Response as MiniflareResponse } from 'miniflare';
-import { sha256, toHex } from '../src/registry/digest.js';
+import { sha256, toHex } from '../src/contract/address.js';
 import { type ModuleEntry, serializeModule, type Variant } from '../src/registry/manifest.js';
 import { bigWasm } from './fixture.js';
 import { cpuMs, rssBytes, workerdChildren } from './proc.js';

@@ -8,11 +8,11 @@ import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startServer } from '../src/node/serve.js';
-import { timingSafeEqual } from '../src/registry/digest.js';
 import type { Store } from '../src/registry/store.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
 import { type ClientAddress, clientAddresses, createAuthLimiter } from '../src/server/auth-limit.js';
+import { timingSafeEqual } from '../src/server/publisher.js';
 import {
   appClient,
   DEMO,

@@ -51,6 +51,13 @@ export const sriOfAddress = (address: string): string => `${PREFIX}${toBase64(fr
 /** An SRI digest of the bytes themselves: `sha256-<base64>`. */
 export const sriOfDigest = (digest: Uint8Array): string => `${PREFIX}${toBase64(digest)}`;
 
+/** SRI `sha256-<base64>` of some bytes. */
+export const sriOfBytes = async (bytes: Uint8Array): Promise<string> => sriOfDigest(await sha256(bytes));
+
+/** The digest an SRI `sha256-<base64>` names. */
+export const digestOfSri = (sri: string): Uint8Array =>
+  Uint8Array.from(atob(sri.slice(PREFIX.length)), (c) => c.charCodeAt(0));
+
 /** An address as `Content-Digest` (RFC 9530): `sha-256=:<base64>:`. */
 export const contentDigestOf = (address: string): string => `sha-256=:${toBase64(fromHex(hexOf(address)))}:`;
 

@@ -3,11 +3,12 @@
  * their own builds by URL (ffmpeg.wasm, onnxruntime-web): they keep their own loaders and workers,
  * and are handed only URLs whose bytes matched the integrity weft published.
  */
+
+import { sriOfBytes } from '../contract/address.js';
 import { probe } from '../detect/index.js';
 import type { Capability } from '../profile/caps.js';
 import { fetchBundleFile } from '../sdk/bundle.js';
 import { type LoadOptions, type LoadResult, load, type RemoteVariant } from '../sdk/load.js';
-import { sriOf } from '../sdk/verify.js';
 
 export interface VerifiedBuildOptions
   extends Pick<LoadOptions, 'server' | 'version' | 'manifest' | 'profile' | 'onProgress' | 'fetch'> {
@@ -80,7 +81,7 @@ async function verifiedCopy(copies: Promise<Blob>[], variant: RemoteVariant): Pr
     if (!blob) continue;
     const bytes = new Uint8Array(await blob.arrayBuffer());
     // A Blob never changes: the bytes just hashed are the ones its URL will serve.
-    if ((await sriOf(bytes)) === variant.integrity) return blob.slice(0, blob.size, 'application/wasm');
+    if ((await sriOfBytes(bytes)) === variant.integrity) return blob.slice(0, blob.size, 'application/wasm');
   }
   throw new Error(`weft: no verified copy of ${variant.name}'s wasm was kept`);
 }

@@ -6,6 +6,7 @@
  * goes to stderr; `--json` prints a summary on stdout.
  */
 import { createHash } from 'node:crypto';
+import { addressOfHex } from '../contract/address.js';
 import { inspect } from '../inspect/index.js';
 import { type Role, roleOf } from '../registry/bundle.js';
 import type { CommitRequest } from '../registry/commit.js';
@@ -41,7 +42,7 @@ export interface RemoteOptions {
 /** A size for people: B, KiB or MiB. */
 export const kib = (n: number) =>
   n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
-const hashOf = (bytes: Uint8Array) => `sha256-${createHash('sha256').update(bytes).digest('hex')}`;
+const hashOf = (bytes: Uint8Array) => addressOfHex(createHash('sha256').update(bytes).digest('hex'));
 
 /** A build's files with their roles and hashes; a wasm alone is sent as one file (a wasm-only variant). */
 export function filesOf(v: FolderPlan['variants'][number]): PlannedFile[] {

@@ -1,8 +1,7 @@
+import { ADDRESS, sha256, toHex } from '../contract/address.js';
 import { VERSION } from '../contract/names.js';
 import { BUNDLE_ID, type Bundle } from './bundle.js';
-import { sha256, toHex } from './digest.js';
 import {
-  BLOB,
   type BlobMeta,
   blobMetaKey,
   bundleKey,
@@ -276,7 +275,7 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
       return fresh?.version === version ? fresh : null;
     },
     blob: async (blob) =>
-      BLOB.test(blob) ? record(blobMetaKey(blob), (bytes) => parseBlobMeta(bytes, blob)) : null,
+      ADDRESS.test(blob) ? record(blobMetaKey(blob), (bytes) => parseBlobMeta(bytes, blob)) : null,
     peek(name) {
       const slot = ttlMs > 0 && NAME.test(name) ? slots.get(moduleKey(name)) : undefined;
       return slot?.loaded && fresh(slot) ? (slot.loaded.parsed as ModuleEntry) : undefined;

@@ -5,6 +5,8 @@
  * checked, then the module's record replaced by compare-and-swap, so a reader sees every build of
  * the commit or none. Files are read one at a time; only the wasm and the scripts are kept.
  */
+
+import { ADDRESS, hexOf } from '../contract/address.js';
 import { isVersion, VERSION_RULE } from '../contract/names.js';
 import { BUNDLE_PATH, MAX_BUNDLE_FILES, ROLES, type Role, roleOf } from './bundle.js';
 import { parseDeclaration } from './declaration.js';
@@ -18,7 +20,7 @@ import {
   type VariantInput,
 } from './publish.js';
 import type { Store } from './store.js';
-import { HASH, readFile, UploadError } from './upload.js';
+import { readFile, UploadError } from './upload.js';
 
 /** One file of a committed build, as the client names it. */
 export interface CommitFile {
@@ -90,7 +92,7 @@ export function parseCommit(raw: unknown): CommitRequest {
         throw bad(`${fat}.path`, 'must be a plain relative path');
       if (f.role !== undefined && !(ROLES as readonly unknown[]).includes(f.role))
         throw bad(`${fat}.role`, `must be one of ${ROLES.join(', ')}`);
-      if (typeof f.hash !== 'string' || !HASH.test(f.hash))
+      if (typeof f.hash !== 'string' || !ADDRESS.test(f.hash))
         throw bad(`${fat}.hash`, 'must be sha256-<64 hex>');
       if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0)
         throw bad(`${fat}.size`, 'must be a byte count');
@@ -131,7 +133,7 @@ export async function commitUpload(
       const role = roleOf(f.path, wasmPath);
       if (f.role !== undefined && f.role !== role)
         throw bad(`variants[${i}].files[${j}].role`, `is ${role} by its name (docs/contract.md)`);
-      const hex = f.hash.slice('sha256-'.length);
+      const hex = hexOf(f.hash);
       const found = await readFile(store, hex);
       if (!found) {
         missing.add(f.hash);

@@ -9,6 +9,7 @@
  * (one `manifest.json`, schemas 1 and 2) are read once and upgraded in place (migrate.ts).
  */
 
+import { ADDRESS, addressOfHex, HEX64, toHex } from '../contract/address.js';
 import { NAME, VERSION, VERSION_RULE } from '../contract/names.js';
 import {
   type Capability,
@@ -21,7 +22,6 @@ import {
 } from '../profile/caps.js';
 import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
 import { BUNDLE_ID, BUNDLE_PATH, type Bundle, MAX_BUNDLE_FILES, ROLES } from './bundle.js';
-import { toHex } from './digest.js';
 import type { Store } from './store.js';
 
 /** The schema of the records this version writes. */
@@ -30,8 +30,6 @@ export const SCHEMA = 3;
 const LEGACY_SCHEMAS: readonly number[] = [1, 2];
 
 export { NAME };
-export const BLOB = /^sha256-[0-9a-f]{64}$/;
-const HEX64 = /^[0-9a-f]{64}$/;
 /** Most variants one module may hold. */
 export const MAX_VARIANTS = 32;
 
@@ -169,7 +167,7 @@ export const serializeBlobMeta = (meta: BlobMeta): Uint8Array => encode({ schema
 
 /** Parses and validates a blob's record. */
 export function parseBlobMeta(bytes: Uint8Array, blob: string): BlobMeta {
-  const at = `blobs.${BLOB.test(blob) ? blob : '(blob)'}`;
+  const at = `blobs.${ADDRESS.test(blob) ? blob : '(blob)'}`;
   const data = openRecord(bytes, at);
   need(
     Number.isSafeInteger(data.size) && (data.size as number) >= 0,
@@ -190,7 +188,7 @@ export function parseBundle(bytes: Uint8Array, id: string): Bundle {
   const wasm = Array.isArray(data.files)
     ? (data.files as unknown[]).find((f) => isObject(f) && f.role === 'wasm')
     : undefined;
-  const blob = isObject(wasm) ? `sha256-${String(wasm.sha256)}` : '';
+  const blob = isObject(wasm) ? addressOfHex(String(wasm.sha256)) : '';
   validateBundle(data, blob, at);
   const { schema: _schema, ...bundle } = data;
   return bundle as unknown as Bundle;
@@ -256,7 +254,7 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
     `${at}.requires`,
     'must be an array of known capability names',
   );
-  need(typeof v.blob === 'string' && BLOB.test(v.blob), `${at}.blob`, 'must be sha256-<64 lowercase hex>');
+  need(typeof v.blob === 'string' && ADDRESS.test(v.blob), `${at}.blob`, 'must be sha256-<64 lowercase hex>');
   need(
     Number.isSafeInteger(v.size) && (v.size as number) >= 0,
     `${at}.size`,
@@ -336,7 +334,7 @@ function validateBundle(b: unknown, blob: string, at: string): void {
     need(typeof f.sha256 === 'string' && HEX64.test(f.sha256), `${fat}.sha256`, 'must be 64 lowercase hex');
     if (f.role === 'wasm') {
       wasm++;
-      need(`sha256-${f.sha256}` === blob, `${fat}.sha256`, "must be the variant's blob (its own wasm)");
+      need(addressOfHex(f.sha256) === blob, `${fat}.sha256`, "must be the variant's blob (its own wasm)");
     }
   });
   need(wasm === 1, `${at}.files`, 'must hold exactly one file in the wasm role');

@@ -5,7 +5,7 @@
  * is, and the old manifest is kept under `legacy/` rather than deleted. Idempotent, so two
  * processes (or isolates) upgrading at once give the same store.
  */
-import { sha256, toHex } from './digest.js';
+import { sha256, toHex } from '../contract/address.js';
 import {
   blobMetaKey,
   bundleKey,

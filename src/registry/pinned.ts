@@ -4,13 +4,14 @@
  * pinned: every URL content-addressed and agreeing with the integrity beside it (a blob URL names
  * the SHA-256 its integrity says; a bundle's id is recomputed from its files). Pure: no HTTP.
  */
+
+import { ADDRESS, addressOfHex, digestOfSri, toHex } from '../contract/address.js';
 import { PINNED_FORMAT, type PinnedManifest } from '../profile/pinned.js';
 import type { RemoteBundle, RemoteVariant } from '../profile/wire.js';
 import { type Bundle, bundleId } from './bundle.js';
-import { toHex } from './digest.js';
 import { ManifestError, NAME, type Variant, validateEntry } from './manifest.js';
 
-const BLOB_URL = /\/v1\/blobs\/(sha256-[0-9a-f]{64})\.wasm$/;
+const BLOB_URL = new RegExp(`/v1/blobs/(${ADDRESS.source.slice(1, -1)})\\.wasm$`);
 const BUNDLE_BASE = /\/v1\/bundles\/([0-9a-f]{32})\/$/;
 
 type Json = Record<string, unknown>;
@@ -38,7 +39,7 @@ function absolute(value: unknown, field: string): URL {
 function hexOf(integrity: unknown, field: string): string {
   let bytes: Uint8Array | undefined;
   if (typeof integrity === 'string' && /^sha256-[A-Za-z0-9+/]{43}=$/.test(integrity)) {
-    bytes = Uint8Array.from(atob(integrity.slice('sha256-'.length)), (c) => c.charCodeAt(0));
+    bytes = digestOfSri(integrity);
   }
   need(bytes?.length === 32, field, 'must be sha256-<base64 of 32 bytes>');
   return toHex(bytes);
@@ -94,7 +95,7 @@ function toRecord(v: unknown, at: string): Variant {
   need(isObject(v), at, 'must be an object');
   const hex = hexOf(v.integrity, `${at}.integrity`);
   const blob = BLOB_URL.exec(absolute(v.url, `${at}.url`).pathname)?.[1];
-  need(blob === `sha256-${hex}`, `${at}.url`, 'must be the content-addressed blob URL of its integrity');
+  need(blob === addressOfHex(hex), `${at}.url`, 'must be the content-addressed blob URL of its integrity');
   const { url: _u, integrity: _i, bundle, ...rest } = v;
   return {
     ...(rest as object),

@@ -4,6 +4,7 @@
  * request (served as identity until they exist). Used by `PUT` and by `weft publish`.
  */
 
+import { addressOf, sha256, toHex } from '../contract/address.js';
 import { isVersion, VERSION_RULE } from '../contract/names.js';
 import { type InspectReport, inspect } from '../inspect/index.js';
 import type { ThreadModel } from '../profile/caps.js';
@@ -19,7 +20,6 @@ import {
   roleOf,
 } from './bundle.js';
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
-import { sha256, toHex } from './digest.js';
 import { missingImports } from './glue-imports.js';
 import {
   blobKey,
@@ -209,7 +209,7 @@ async function publishNow(
   const published: PublishSetResult['published'] = [];
   const blobs: { blob: string; bytes: Uint8Array }[] = [];
   for (const p of planned) {
-    const blob = `sha256-${toHex(await sha256(p.input.bytes))}`;
+    const blob = await addressOf(p.input.bytes);
     await storeBlob(store, blob, p.input.bytes);
     blobs.push({ blob, bytes: p.input.bytes });
     const bundle = p.bundle ? await storeBundle(store, p.bundle) : undefined;

@@ -6,13 +6,12 @@
  * uploaded file no record names is never served (bundle files are served through their bundle's
  * record only). Pure over the Store interface.
  */
+
+import { addressOfHex, hexOf, sha256, toHex } from '../contract/address.js';
 import { fileKey } from './bundle.js';
-import { sha256, toHex } from './digest.js';
 import { blobKey } from './manifest.js';
 import { type Store, StoreError } from './store.js';
 
-/** How a file is named on the wire: `sha256-<64 lowercase hex>`. */
-export const HASH = /^sha256-[0-9a-f]{64}$/;
 /** Most hashes one `missing` question may ask about (a bundle holds at most 2000 files). */
 export const MAX_ASKED = 10_000;
 
@@ -28,14 +27,12 @@ export class UploadError extends Error {
   }
 }
 
-const hexOf = (hash: string) => hash.slice('sha256-'.length);
-
 /**
  * Whether the store holds a file, by listing its exact key (no driver reads the bytes for that).
  * A committed wasm lives as a blob, every other file under `files/`: either one will do.
  */
 async function holds(store: Store, hex: string): Promise<boolean> {
-  for (const key of [fileKey(hex), blobKey(`sha256-${hex}`)])
+  for (const key of [fileKey(hex), blobKey(addressOfHex(hex))])
     if ((await store.list(key)).includes(key)) return true;
   return false;
 }
@@ -55,7 +52,7 @@ export async function missingFiles(store: Store, hashes: readonly string[]): Pro
  */
 export async function storeUpload(store: Store, hash: string, bytes: Uint8Array): Promise<boolean> {
   const hex = toHex(await sha256(bytes));
-  if (`sha256-${hex}` !== hash)
+  if (addressOfHex(hex) !== hash)
     throw new UploadError(
       'hash_mismatch',
       'the body does not hash to the sha256 in the URL: nothing was stored',
@@ -76,9 +73,10 @@ export async function readFile(
 ): Promise<{ bytes: Uint8Array; blobOnly: boolean } | null> {
   let bytes = await store.get(fileKey(hex));
   const blobOnly = bytes === null;
-  bytes ??= await store.get(blobKey(`sha256-${hex}`));
+  bytes ??= await store.get(blobKey(addressOfHex(hex)));
   if (bytes === null) return null;
   // Written only after this very check: a failure here is the store's (a lying or damaged store), a 503.
-  if (toHex(await sha256(bytes)) !== hex) throw new StoreError(`stored file sha256-${hex} fails its hash`);
+  if (toHex(await sha256(bytes)) !== hex)
+    throw new StoreError(`stored file ${addressOfHex(hex)} fails its hash`);
   return { bytes, blobOnly };
 }

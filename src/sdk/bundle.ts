@@ -1,5 +1,5 @@
+import { sriOfBytes } from '../contract/address.js';
 import type { RemoteBundle } from './load.js';
-import { sriOf } from './verify.js';
 
 /**
  * One file of a variant's bundle (its glue, a worker script), fetched and checked against its
@@ -27,6 +27,6 @@ export async function fetchBundleFile(
     );
   }
   const bytes = new Uint8Array(await res.arrayBuffer());
-  if ((await sriOf(bytes)) !== file.integrity) throw new Error(`${path} failed its integrity check`);
+  if ((await sriOfBytes(bytes)) !== file.integrity) throw new Error(`${path} failed its integrity check`);
   return bytes;
 }

@@ -1,3 +1,4 @@
+import { sriFromContentDigest } from '../contract/address.js';
 import { probe } from '../detect/index.js';
 import type { Profile } from '../profile/caps.js';
 import { encodeToken } from '../profile/codec.js';
@@ -6,7 +7,7 @@ import type { PolyfillName } from '../profile/polyfills.js';
 import { acceptable, type Rejection, select } from '../profile/select.js';
 import type { RemoteBundle, RemoteModule, RemoteVariant } from '../profile/wire.js';
 import { explainHosts, explainThreads } from './explain.js';
-import { compileVerified, type Progress, sriFromContentDigest } from './verify.js';
+import { compileVerified, type Progress } from './verify.js';
 
 export type { PinnedManifest, RemoteBundle, RemoteModule, RemoteVariant };
 

@@ -3,26 +3,13 @@
  * stream and compiled in parallel (`compileStreaming` where the content type allows it), but
  * nothing is instantiated until the hash matches: a tampered binary never runs.
  */
+import { sriOfBytes, sriOfDigest } from '../contract/address.js';
 
 export interface Progress {
   variant: string;
   loaded: number;
   /** From Content-Length, when the response has one (absent for compressed transfers). */
   total: number | undefined;
-}
-
-/** SRI `sha256-<base64>` of some bytes. */
-export async function sriOf(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  let s = '';
-  for (const b of digest) s += String.fromCharCode(b);
-  return `sha256-${btoa(s)}`;
-}
-
-/** `Content-Digest: sha-256=:<base64>:` to SRI form, or undefined when absent or another algorithm. */
-export function sriFromContentDigest(header: string | null): string | undefined {
-  const m = header ? /sha-256=:([A-Za-z0-9+/]+=*):/.exec(header) : null;
-  return m ? `sha256-${m[1]}` : undefined;
 }
 
 /** Reads the whole body, reporting progress per chunk (in one native read when nobody listens). */
@@ -81,7 +68,7 @@ async function hashAsItStreams(
     loaded += value.length;
     onChunk?.(loaded);
   }
-  const sri = `sha256-${hash.digest('base64')}`;
+  const sri = sriOfDigest(hash.digest());
   return keep ? { sri, bytes: new Uint8Array(await new Blob(chunks).arrayBuffer()) } : { sri };
 }
 
@@ -109,7 +96,7 @@ async function hashBody(
     if (node && res.body) return hashAsItStreams(node, res.body, keep, onChunk);
   }
   const bytes = await readAll(res, onChunk);
-  return { sri: await sriOf(bytes), bytes };
+  return { sri: await sriOfBytes(bytes), bytes };
 }
 
 export class IntegrityError extends Error {

@@ -5,8 +5,8 @@
  * at publish; one that fails (or is missing) is logged and the verified identity bytes go instead.
  */
 import type { Context } from 'hono';
+import { contentDigestOf, hexOf, sha256, toHex } from '../contract/address.js';
 import type { BlobCache } from '../registry/blob-cache.js';
-import { contentDigestOf, sha256, toHex } from '../registry/digest.js';
 import { blobKey, type Encodings } from '../registry/manifest.js';
 import type { Store } from '../registry/store.js';
 import { ApiError } from './errors.js';
@@ -37,7 +37,7 @@ async function readIdentity(
   blob: string,
   key = blobKey(blob),
 ): Promise<Uint8Array> {
-  const bytes = await readChecked(store, cache, key, blob.slice('sha256-'.length));
+  const bytes = await readChecked(store, cache, key, hexOf(blob));
   if (bytes === null)
     throw new ApiError(503, 'a blob named by the manifest is missing from the store', {
       headers: { 'Retry-After': '30' },

@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import { timingSafeEqual } from '../registry/digest.js';
 import type { Defer } from '../registry/publish.js';
 import { clientKey } from './auth-limit.js';
 import type { AppContext } from './context.js';
@@ -58,4 +57,13 @@ export function laterWork(c: Context, ctx: AppContext): Defer | undefined {
           ),
       ),
     );
+}
+
+/** Constant-time comparison of two strings (the publish token): no early exit on the first difference. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
 }

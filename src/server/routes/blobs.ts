@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { BLOB } from '../../registry/manifest.js';
+import { ADDRESS } from '../../contract/address.js';
 import { blobResponse } from '../blob-response.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -12,7 +12,7 @@ export function blobRoutes(app: Hono, ctx: AppContext): void {
   app.on(['GET', 'HEAD'], '/v1/blobs/:file', async (c) => {
     const file = c.req.param('file');
     const blob = file.endsWith('.wasm') ? file.slice(0, -'.wasm'.length) : '';
-    if (!BLOB.test(blob)) throw new ApiError(400, 'blob names are sha256-<64 lowercase hex>.wasm');
+    if (!ADDRESS.test(blob)) throw new ApiError(400, 'blob names are sha256-<64 lowercase hex>.wasm');
     // Only blobs a publish recorded are served: the store may hold other keys.
     const meta = await ctx.catalog.blob(blob);
     if (!meta) throw new ApiError(404, 'no such blob');

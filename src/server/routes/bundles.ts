@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { addressOfHex } from '../../contract/address.js';
 import { BUNDLE_ID, contentTypeOf, fileKey } from '../../registry/bundle.js';
 import { blobKey } from '../../registry/manifest.js';
 import { blobResponse } from '../blob-response.js';
@@ -37,8 +38,8 @@ export function bundleRoutes(app: Hono, ctx: AppContext): void {
     const file = bundle.files.find((f) => f.path === path);
     if (!file) throw new ApiError(404, 'no such file in this bundle');
     return blobResponse(c, ctx.store, {
-      blob: `sha256-${file.sha256}`,
-      key: file.role === 'wasm' ? blobKey(`sha256-${file.sha256}`) : fileKey(file.sha256),
+      blob: addressOfHex(file.sha256),
+      key: file.role === 'wasm' ? blobKey(addressOfHex(file.sha256)) : fileKey(file.sha256),
       contentType: contentTypeOf(file.path),
       cacheControl: IMMUTABLE,
       allowRange: true,

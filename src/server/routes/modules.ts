@@ -1,10 +1,10 @@
 import type { Context, Hono } from 'hono';
+import { addressOfHex, sriOfAddress } from '../../contract/address.js';
 import { threadModel } from '../../profile/caps.js';
 import { formatCapsList } from '../../profile/codec.js';
 import { select } from '../../profile/select.js';
 import type { RemoteBundle, RemoteModule, ResolveAnswer } from '../../profile/wire.js';
 import type { Bundle } from '../../registry/bundle.js';
-import { integrityOf } from '../../registry/digest.js';
 import type { ModuleEntry, Variant } from '../../registry/manifest.js';
 import { isRemoved } from '../../registry/versions.js';
 import { appendVary, blobResponse } from '../blob-response.js';
@@ -45,7 +45,7 @@ const integrities = new WeakMap<Variant, string>();
 function describeVariant(c: Context, v: Variant) {
   let integrity = integrities.get(v);
   if (!integrity) {
-    integrity = integrityOf(v.blob);
+    integrity = sriOfAddress(v.blob);
     integrities.set(v, integrity);
   }
   const { bundle, ...rest } = v;
@@ -68,7 +68,7 @@ function describeBundle(c: Context, bundle: Bundle): RemoteBundle {
       path: f.path,
       role: f.role,
       size: f.size,
-      integrity: integrityOf(`sha256-${f.sha256}`),
+      integrity: sriOfAddress(addressOfHex(f.sha256)),
     }));
     bundleFiles.set(bundle, files);
   }

@@ -1,7 +1,8 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { ADDRESS } from '../../contract/address.js';
 import { commitUpload, parseCommit } from '../../registry/commit.js';
-import { HASH, MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
+import { MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { laterWork, requirePublisher } from '../publisher.js';
@@ -66,7 +67,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     for (const [i, f] of files.entries())
       if (
         typeof f?.hash !== 'string' ||
-        !HASH.test(f.hash) ||
+        !ADDRESS.test(f.hash) ||
         !Number.isSafeInteger(f.size) ||
         (f.size as number) < 0
       )
@@ -88,7 +89,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
   app.put('/v1/files/:hash', async (c) => {
     requirePublisher(c, ctx);
     const hash = c.req.param('hash');
-    if (!HASH.test(hash)) throw new ApiError(400, 'files are named sha256-<64 lowercase hex>');
+    if (!ADDRESS.test(hash)) throw new ApiError(400, 'files are named sha256-<64 lowercase hex>');
     const bytes = await bodyOf(c);
     const stored = await storeUpload(ctx.store, hash, bytes).catch(asApi);
     return c.json({ hash, size: bytes.length, stored }, stored ? 201 : 200);
