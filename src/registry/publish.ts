@@ -19,6 +19,7 @@ import {
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
 import { sha256, toHex } from './digest.js';
 import { missingImports } from './glue-imports.js';
+import { takePublishLease } from './locks.js';
 import {
   blobKey,
   blobMetaKey,
@@ -172,18 +173,27 @@ export async function publishSet(
   encoders: Encoders = { gzip: gzipEncoder },
   defer?: Defer,
 ): Promise<PublishSetResult> {
-  const previous = locks.get(store) ?? Promise.resolve();
-  const next = previous.catch(() => {}).then(() => publishNow(store, input));
-  locks.set(store, next);
-  const { result, blobs } = await next;
-  await markChanged(store);
-  const copies = (async () => {
-    for (const { blob, bytes } of blobs) await storeCopies(store, blob, bytes, encoders);
+  // The publish lease (locks.ts) covers every write of the publish, its later copies included:
+  // garbage collection never sweeps while it is held.
+  const lease = await takePublishLease(store);
+  let handed = false;
+  try {
+    const previous = locks.get(store) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => publishNow(store, input));
+    locks.set(store, next);
+    const { result, blobs } = await next;
     await markChanged(store);
-  })();
-  if (defer) defer(copies);
-  else await copies;
-  return result;
+    const copies = (async () => {
+      for (const { blob, bytes } of blobs) await storeCopies(store, blob, bytes, encoders);
+      await markChanged(store);
+    })().finally(() => lease.release().catch(() => {}));
+    handed = true;
+    if (defer) defer(copies);
+    else await copies;
+    return result;
+  } finally {
+    if (!handed) await lease.release().catch(() => {});
+  }
 }
 
 async function publishNow(
