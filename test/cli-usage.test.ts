@@ -30,6 +30,7 @@ describe('weft CLI usage', () => {
     ['publish', /^usage: weft publish <dir \| files\.wasm\.\.\.>/],
     ['probe', /^usage: weft probe .*--json/],
     ['init', /^usage: weft init worker \[--bucket NAME\]/],
+    ['gc', /^usage: weft gc \(--store DIR \| --server URL\) \[--grace 1h\] \[--dry-run\]/],
   ])('`weft %s --help` prints that command usage and exits 0', async (command, usage) => {
     const got = await cli([command, '--help']);
     expect(got.code).toBe(0);
@@ -46,6 +47,9 @@ describe('weft CLI usage', () => {
     [['init', 'server']],
     [['init', 'worker', '--bucket', 'Not_A_Bucket']],
     [['frobnicate']],
+    [['gc']],
+    [['gc', '--store', 'a', '--server', 'http://b']],
+    [['gc', '--store', 'a', '--grace', 'soon']],
     [[]],
   ])('`weft %j` is a usage error: exit 2', async (args) => {
     expect((await cli(args)).code).toBe(2);

@@ -9,6 +9,7 @@ import { ManifestError } from '../registry/manifest.js';
 import { PublishError } from '../registry/publish.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';
+import { GC_USAGE, gcCommand } from './gc-command.js';
 import { INIT_WORKER_USAGE, initWorkerCommand } from './init-worker.js';
 import { type Published, publishRemote } from './remote-publish.js';
 import { startServer } from './serve.js';
@@ -27,6 +28,8 @@ commands:
                          [--module NAME] [--version V] [--requires +cap,-cap] [--model M]
                          [--threads optional] [--hosts browser,worker] [--fallback VARIANT] [--order a,b,c]
   probe                  this Node's capability profile                  [--json] [--deep]
+  gc                     delete blobs and files no record refers to, after a grace
+                         --store DIR | --server URL   [--grace 1h] [--dry-run] [--json]
   init worker            write wrangler.toml and worker.js to deploy weft to Cloudflare
                          [--bucket NAME] [--name WORKER] [--dir .] [--force]
 
@@ -57,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
         return inspectCommand(rest);
       case 'publish':
         return await publishCommand(rest);
+      case 'gc':
+        return await gcCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -89,6 +94,7 @@ function commandHelp(command: string | undefined, rest: string[]): string | unde
   if (!rest.includes('--help') && !rest.includes('-h')) return undefined;
   if (command === 'publish') return PUBLISH_USAGE;
   if (command === 'init') return INIT_WORKER_USAGE;
+  if (command === 'gc') return GC_USAGE;
   // The command's lines of USAGE: its own and the indented ones under it.
   const lines = USAGE.split('\n');
   const at = lines.findIndex((l) => l.startsWith(`  ${command} `));

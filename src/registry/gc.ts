@@ -73,7 +73,8 @@ export async function collectGarbage(store: Store, options: GcOptions = {}): Pro
 
 async function acquire(store: Store, waitMs: number, lock?: LockOptions): Promise<Held> {
   const deadline = Date.now() + waitMs;
-  for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
+  // Short pauses: publishes hold their leases for a commit's time, and gc takes the first gap.
+  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
     const got = await takeGcLock(store, lock);
     if ('release' in got) return got;
     if (Date.now() >= deadline)
@@ -83,7 +84,7 @@ async function acquire(store: Store, waitMs: number, lock?: LockOptions): Promis
           ? 'another garbage collection is running: try again later'
           : `${got.leases} publish(es) in flight: try again when they are done`,
       );
-    await new Promise((r) => setTimeout(r, pause));
+    await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random())));
   }
 }
 
@@ -187,4 +188,12 @@ async function readMarks(store: Store): Promise<Marks> {
     // Lost marks only restart the grace: nothing is deleted sooner.
     return {};
   }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A grace as people write it (`90s`, `30m`, `1h`, `7d`, `0`; a bare number is seconds) in ms; null when it is none. */
+export function parseGrace(text: string): number | null {
+  const m = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(text.trim());
+  return m ? Number(m[1]) * UNITS[m[2] ?? 's']! : null;
 }

@@ -11,6 +11,7 @@ import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
 import { blobRoutes } from './routes/blobs.js';
 import { bundleRoutes } from './routes/bundles.js';
+import { gcRoutes } from './routes/gc.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { scriptRoutes } from './routes/scripts.js';
@@ -102,6 +103,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
   scriptRoutes(app, options.assets ?? packageAssets);
   publishRoutes(app, ctx);
   uploadRoutes(app, ctx);
+  gcRoutes(app, ctx);
 
   app.notFound(() => {
     throw new ApiError(404, 'no such route');

@@ -4,12 +4,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InspectError } from '../inspect/index.js';
 import { ProfileError } from '../profile/codec.js';
 import { DeclarationError } from '../registry/declaration.js';
+import { GcError } from '../registry/gc-refs.js';
 import { ManifestError } from '../registry/manifest.js';
 import { PublishError } from '../registry/publish.js';
 import { StoreError } from '../registry/store.js';
 
 /** The error statuses of the HTTP API (contract.md): nothing else is ever answered for bad input. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 413 | 414 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 413 | 414 | 429 | 503;
 
 const CODES: Record<ErrorStatus, string> = {
   400: 'bad_request',
@@ -18,6 +19,7 @@ const CODES: Record<ErrorStatus, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  409: 'conflict',
   413: 'payload_too_large',
   414: 'uri_too_long',
   429: 'too_many_requests',
@@ -77,6 +79,12 @@ function asApiError(err: Error): ApiError | undefined {
     return new ApiError(400, `not a valid WebAssembly binary: ${err.message}`, { code: 'bad_wasm' });
   if (err instanceof DeclarationError) return new ApiError(400, err.message, { code: 'bad_declaration' });
   if (err instanceof PublishError) return new ApiError(400, err.message, { code: 'too_many_variants' });
+  // gc did not run: the store is busy (try again) or holds a record gc cannot read (repair it first).
+  if (err instanceof GcError)
+    return new ApiError(409, err.message, {
+      code: err.code,
+      ...(err.code === 'gc_busy' ? { headers: { 'Retry-After': '5' } } : {}),
+    });
   if (err instanceof ManifestError) {
     // A record the store holds is invalid: nothing is served from it until someone repairs it.
     console.error(`weft: ${err.message}`);

@@ -1,0 +1,131 @@
+/**
+ * Garbage collection racing publishes on the fs store: two `weft serve` processes on one store
+ * folder, 50 rounds, each publishing fresh builds of three modules through both processes at once
+ * over the upload protocol while gc (grace 0) runs again and again through both. Afterwards every
+ * record's every referenced object is present and whole, every publish got through, and gc did
+ * delete (the builds each round replaced). Also: `weft gc --store` and `--server` end to end.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fsStore } from '../src/registry/stores/fs.js';
+import { CLI, runCli } from './harness/cli.js';
+import { type Fetch, gcLoop, publishBuild, raceBuild, verifyStore } from './harness/gc-race.js';
+
+const TOKEN = 'gc-race-token-0123456789';
+const ROUNDS = 50;
+const MODULES = ['one', 'two', 'three'];
+
+let dir = '';
+const servers: { child: ChildProcess; url: string; fetch: Fetch }[] = [];
+
+function serve(store: string): Promise<{ child: ChildProcess; url: string; fetch: Fetch }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--store', store], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WEFT_PUBLISH_TOKEN: TOKEN },
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve({ child, url, fetch: (path, init) => fetch(`${url}${path}`, init) });
+    });
+    child.once('exit', () => reject(new Error(`weft serve exited without serving: ${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weft-gc-race-'));
+  // One after the other: the first seeds the demo into the empty folder.
+  servers.push(await serve(join(dir, 'store')));
+  servers.push(await serve(join(dir, 'store')));
+}, 30_000);
+
+afterAll(async () => {
+  for (const s of servers) {
+    const exited = once(s.child, 'exit');
+    s.child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it(`loses nothing when gc (grace 0) races ${ROUNDS} rounds of publishes through two weft serve processes on one fs store`, async () => {
+  let done!: () => void;
+  const stop = new Promise<void>((r) => {
+    done = r;
+  });
+  const gc = gcLoop(
+    servers.map((s) => s.fetch),
+    TOKEN,
+    stop,
+  );
+  const outcomes: { where: string; ok: boolean; tries: number; collected: number; last: string }[] = [];
+  const store = fsStore({ dir: join(dir, 'store') });
+  for (let round = 0; round < ROUNDS; round++) {
+    const jobs = MODULES.map((m, i) =>
+      publishBuild(servers[(i + round) % 2]!.fetch, TOKEN, m, raceBuild(`${m} round ${round}`)).then((o) => ({
+        where: `round ${round} ${m}`,
+        ...o,
+      })),
+    );
+    outcomes.push(...(await Promise.all(jobs)));
+    if (round % 10 === 9) expect((await verifyStore(store)).problems, `after round ${round}`).toEqual([]);
+  }
+  done();
+  const tally = await gc;
+  const final = await verifyStore(store);
+  const failed = outcomes.filter((o) => !o.ok);
+  console.log(
+    `fs gc race: ${outcomes.length} publishes (${outcomes.reduce((n, o) => n + o.tries, 0)} tries, ${outcomes.reduce((n, o) => n + o.collected, 0)} commits found an upload collected), gc ${tally.runs} runs (${tally.busy} busy) deleted ${tally.deleted} objects; ${final.records} records, ${final.objects} referenced objects verified`,
+  );
+  expect(failed.map((o) => `${o.where}: ${o.last}`)).toEqual([]);
+  expect(tally.failures).toEqual([]);
+  expect(final.problems).toEqual([]);
+  expect(final.records).toBe(MODULES.length + 1); // and the seeded demo
+  expect(tally.runs).toBeGreaterThan(ROUNDS / 2);
+  // Each round replaced the last one's builds: gc found them and deleted them.
+  expect(tally.deleted).toBeGreaterThan(ROUNDS);
+  // The last round's builds are what the records name.
+  for (const m of MODULES) {
+    const res = await servers[0]!.fetch(`/v1/modules/${m}`);
+    expect(res.status).toBe(200);
+  }
+}, 240_000);
+
+it('weft gc --store reports and deletes; --server does the same through POST /v1/gc; --dry-run changes nothing', async () => {
+  const store = join(dir, 'cli-store');
+  const s = await serve(store);
+  try {
+    for (const round of [1, 2])
+      expect((await publishBuild(s.fetch, TOKEN, 'cli', raceBuild(`cli ${round}`))).ok).toBe(true);
+    const dry = await runCli(['gc', '--server', s.url, '--grace', '0', '--dry-run', '--json'], {
+      WEFT_PUBLISH_TOKEN: TOKEN,
+    });
+    expect(dry.code, dry.err).toBe(0);
+    const would = JSON.parse(dry.out);
+    // Round 1's wasm (its blob, record and gzip copy may vary), its glue, its data and its bundle record.
+    expect(would).toMatchObject({ dryRun: true, graceMs: 0 });
+    expect(would.deleted.objects).toBeGreaterThanOrEqual(5);
+    const marked = await runCli(['gc', '--store', store, '--grace', '1h']);
+    expect(marked.code, marked.err).toBe(0);
+    expect(marked.out).toMatch(new RegExp(`marked +${would.deleted.objects} `));
+    expect(marked.out).toMatch(/deleted +0 /);
+    const gone = await runCli(['gc', '--server', s.url, '--grace', '0', '--json'], {
+      WEFT_PUBLISH_TOKEN: TOKEN,
+    });
+    expect(JSON.parse(gone.out).deleted.objects).toBe(would.deleted.objects);
+    expect((await verifyStore(fsStore({ dir: store }))).problems).toEqual([]);
+    const refused = await runCli(['gc', '--server', s.url], { WEFT_PUBLISH_TOKEN: 'wrong' });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/HTTP 401/);
+  } finally {
+    const exited = once(s.child, 'exit');
+    s.child.kill('SIGTERM');
+    await exited;
+  }
+}, 60_000);
