@@ -96,12 +96,18 @@ export async function publishRemote(
   }
   // Under the server's own path: weft may be mounted at one (https://site/wasm).
   const base = server.replace(/\/+$/, '');
+  // `new` asks the server for an upload lease on the first question; its id is sent from then on.
+  let lease = 'new';
   const call = async (step: string, path: string, init: RequestInit): Promise<Record<string, unknown>> => {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         ...init,
-        headers: { Authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Weft-Upload-Lease': lease,
+          ...(init.headers as Record<string, string>),
+        },
       });
     } catch (err) {
       throw new RemoteError(
@@ -145,6 +151,8 @@ export async function publishRemote(
           `${f.variant}/${f.path} is ${kib(f.size)}, over the server's per-file limit of ${kib(asked.maxFileBytes as number)}: nothing was sent`,
         );
       }
+      // Carried to the commit: while it is fresh, the server's gc leaves these files alone.
+      if (typeof asked.lease === 'string') lease = asked.lease;
       const missing = new Set(asked.missing as string[]);
       const send = unique.filter((f) => missing.has(f.hash));
       const skipped = unique.filter((f) => !missing.has(f.hash));

@@ -122,19 +122,50 @@ export async function takePublishLease(store: Store, options: LockOptions = {}):
   const version = await claim(store, key, { at: o.now(), token }, null);
   if (version === null) throw new StoreError('could not write a publish lease');
   const lease = hold(store, key, token, version, o);
+  try {
+    await awaitNoGc(store, o);
+  } catch (err) {
+    await lease.release().catch(() => {});
+    throw err;
+  }
+  return lease;
+}
+
+/** Returns once no live gc holds its lock; a StoreError after `waitMs`. */
+async function awaitNoGc(store: Store, o: Required<LockOptions>): Promise<void> {
   const deadline = o.now() + o.waitMs;
   for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
-    const gc = await store.get(GC_LOCK_KEY).catch(async (err) => {
-      await lease.release().catch(() => {});
-      throw err;
-    });
-    if (!gc || !live(stampOf(gc), o.now(), o.staleMs)) return lease;
-    if (o.now() >= deadline) {
-      await lease.release().catch(() => {});
-      throw new StoreError('garbage collection is running: try the publish again');
-    }
+    const gc = await store.get(GC_LOCK_KEY);
+    if (!gc || !live(stampOf(gc), o.now(), o.staleMs)) return;
+    if (o.now() >= deadline) throw new StoreError('garbage collection is running: try the publish again');
     await new Promise((r) => setTimeout(r, pause));
   }
+}
+
+/** An upload lease's id: what `POST /v1/uploads/missing` answers and the client sends back. */
+export const UPLOAD_LEASE = /^[0-9a-f]{24}$/;
+
+/**
+ * Opens or refreshes an upload lease: a publish lease held across the requests of one upload (the
+ * question, each file, the commit) rather than by a heartbeat, so gc gives way while a client is
+ * between an upload and its commit. Each request refreshes it; one that stops for `staleMs` is
+ * abandoned (gc removes it). Waits for a running gc like any publisher. Returns the lease's id.
+ */
+export async function touchUploadLease(
+  store: Store,
+  id?: string,
+  options: LockOptions = {},
+): Promise<string> {
+  const o = defaults(options);
+  const token = id && UPLOAD_LEASE.test(id) ? id : randomToken();
+  await store.put(`${LEASE_PREFIX}${token}.json`, encode({ at: o.now(), token }));
+  await awaitNoGc(store, o);
+  return token;
+}
+
+/** Ends an upload lease (its commit is done). */
+export async function closeUploadLease(store: Store, id: string): Promise<void> {
+  if (UPLOAD_LEASE.test(id)) await store.delete(`${LEASE_PREFIX}${id}.json`);
 }
 
 /** Why gc did not get to run: another gc holds the lock, or publishes are in flight. */

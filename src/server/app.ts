@@ -80,7 +80,8 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
     if (c.req.method !== 'OPTIONS') return next();
     return c.body(null, 204, {
       'Access-Control-Allow-Methods': 'GET,HEAD,PUT,OPTIONS',
-      'Access-Control-Allow-Headers': 'Wasm-Caps,Range,If-None-Match,Authorization,Content-Type',
+      'Access-Control-Allow-Headers':
+        'Wasm-Caps,Range,If-None-Match,Authorization,Content-Type,Weft-Upload-Lease',
       'Access-Control-Max-Age': '86400',
     });
   });

@@ -37,9 +37,10 @@ export async function publishBuild(
   token: string,
   module: string,
   files: ReturnType<typeof raceBuild>,
+  useLease = true,
   maxTries = 30,
 ): Promise<PublishOutcome> {
-  const auth = { authorization: `Bearer ${token}` };
+  let auth: Record<string, string> = { authorization: `Bearer ${token}` };
   const described = files.map((f) => ({
     path: f.path,
     hash: `sha256-${sha(f.bytes)}`,
@@ -51,14 +52,20 @@ export async function publishBuild(
     out.tries++;
     const asked = await via('/v1/uploads/missing', {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
+      headers: {
+        ...auth,
+        ...(useLease && out.tries === 1 ? { 'weft-upload-lease': 'new' } : {}),
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ files: described.map(({ hash, size }) => ({ hash, size })) }),
     });
     if (asked.status !== 200) {
       out.last = `missing: ${asked.status} ${await asked.text()}`;
       continue;
     }
-    const { missing } = (await asked.json()) as { missing: string[] };
+    const { missing, lease } = (await asked.json()) as { missing: string[]; lease: string };
+    // The upload lease keeps gc from taking these files before the commit (as weft publish does).
+    if (useLease && lease) auth = { ...auth, 'weft-upload-lease': lease };
     for (const d of described.filter((x) => missing.includes(x.hash))) {
       const res = await via(`/v1/files/${d.hash}`, {
         method: 'PUT',
@@ -102,8 +109,13 @@ export interface GcTally {
   failures: string[];
 }
 
-/** Runs gc (grace 0) through the servers in turn until `stop` resolves. */
-export async function gcLoop(servers: Fetch[], token: string, stop: Promise<void>): Promise<GcTally> {
+/** Runs gc (grace 0) through the servers in turn, a random 0 to `pauseMs` apart, until `stop` resolves. */
+export async function gcLoop(
+  servers: Fetch[],
+  token: string,
+  stop: Promise<void>,
+  pauseMs = 100,
+): Promise<GcTally> {
   const tally: GcTally = { runs: 0, busy: 0, deleted: 0, failures: [] };
   let stopped = false;
   void stop.then(() => {
@@ -121,7 +133,9 @@ export async function gcLoop(servers: Fetch[], token: string, stop: Promise<void
       tally.deleted += answer.deleted!.objects;
     } else if (res.status === 409 && answer.error?.code === 'gc_busy') tally.busy++;
     else tally.failures.push(`${res.status} ${JSON.stringify(answer)}`);
-    await new Promise((r) => setTimeout(r, Math.random() * 15));
+    // Again and again, not flat out: with grace 0 an upload waiting for its commit is fair game, and
+    // a gc that ran between every upload and its commit would starve publishing (never lose it).
+    await new Promise((r) => setTimeout(r, Math.random() * pauseMs));
   }
   return tally;
 }

@@ -1,11 +1,18 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { commitUpload, parseCommit } from '../../registry/commit.js';
+import { closeUploadLease, touchUploadLease } from '../../registry/locks.js';
 import { HASH, MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { laterWork, requirePublisher } from '../publisher.js';
 import { methodNotAllowed, nameParam } from './params.js';
+
+/**
+ * The upload lease a client carries from its `missing` question to its commit: while it is fresh,
+ * garbage collection gives way, so a file uploaded for a commit is not collected before it.
+ */
+const LEASE_HEADER = 'Weft-Upload-Lease';
 
 /** The JSON bodies of the protocol: a list of hashes, a commit naming up to 32 × 2000 files. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -74,6 +81,10 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
           code: 'bad_commit',
         });
     const asked = files as { hash: string; size: number }[];
+    // Asked for (`new`) or carried: taken before the answer, so a file said present here stays
+    // until the commit (or until the lease goes stale).
+    const given = c.req.header(LEASE_HEADER);
+    const lease = given ? await touchUploadLease(ctx.store, given === 'new' ? undefined : given) : undefined;
     const tooLarge = [...new Set(asked.filter((f) => f.size > maxFileBytes).map((f) => f.hash))];
     return c.json({
       missing: await missingFiles(
@@ -82,6 +93,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
       ),
       tooLarge,
       maxFileBytes,
+      ...(lease ? { lease } : {}),
     });
   });
 
@@ -89,8 +101,12 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     requirePublisher(c, ctx);
     const hash = c.req.param('hash');
     if (!HASH.test(hash)) throw new ApiError(400, 'files are named sha256-<64 lowercase hex>');
+    const lease = c.req.header(LEASE_HEADER);
+    if (lease) await touchUploadLease(ctx.store, lease);
     const bytes = await bodyOf(c);
     const stored = await storeUpload(ctx.store, hash, bytes).catch(asApi);
+    // Fresh again after a long body: the lease's clock starts over at the last file.
+    if (lease) await touchUploadLease(ctx.store, lease);
     return c.json({ hash, size: bytes.length, stored }, stored ? 201 : 200);
   });
 
@@ -98,6 +114,8 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     requirePublisher(c, ctx);
     const module = nameParam(c, 'name');
     const request = await Promise.resolve(jsonOf(c)).then(parseCommit).catch(asApi);
+    const lease = c.req.header(LEASE_HEADER);
+    if (lease) await touchUploadLease(ctx.store, lease);
     const result = await commitUpload(
       ctx.store,
       module,
@@ -105,6 +123,8 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
       ctx.options.encoders,
       laterWork(c, ctx),
     ).catch(asApi);
+    // Committed: the record names the files now. (A refused commit keeps its lease for the retry.)
+    if (lease) await closeUploadLease(ctx.store, lease);
     ctx.catalog.invalidate();
     return c.json(
       {
