@@ -7,10 +7,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { custom, wasm } from '../src/inspect/wasm-builder.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { CLI, runCli } from './harness/cli.js';
 import { type Fetch, gcLoop, publishBuild, raceBuild, verifyStore } from './harness/gc-race.js';
@@ -140,6 +143,62 @@ it('weft gc --store reports and deletes; --server does the same through POST /v1
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/HTTP 401/);
   } finally {
+    const exited = once(s.child, 'exit');
+    s.child.kill('SIGTERM');
+    await exited;
+  }
+}, 60_000);
+
+it('weft publish --server uploads again and commits once more when gc took a file before the commit', async () => {
+  const store = join(dir, 'retry-store');
+  const s = await serve(store);
+  // A proxy that hides the upload lease (as a server without leases would) and runs gc (grace 0)
+  // just before it forwards the first commit: the file just uploaded is unreferenced then.
+  let commits = 0;
+  const proxy = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.url?.endsWith('/commit') && commits++ === 0) {
+      const gc = await s.fetch('/v1/gc', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: '{"grace":"0"}',
+      });
+      expect(((await gc.json()) as { deleted: { objects: number } }).deleted.objects).toBe(1);
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'weft-upload-lease'].includes(k)),
+    ) as Record<string, string>;
+    const answer = await s.fetch(req.url!, {
+      method: req.method!,
+      headers,
+      ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+    });
+    let body = Buffer.from(await answer.arrayBuffer());
+    if (req.url === '/v1/uploads/missing' && answer.ok) {
+      const { lease: _hidden, ...rest } = JSON.parse(body.toString()) as Record<string, unknown>;
+      body = Buffer.from(JSON.stringify(rest));
+    }
+    res.writeHead(answer.status, {
+      'content-type': answer.headers.get('content-type') ?? 'application/json',
+    });
+    res.end(body);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    const file = join(dir, 'retry.wasm');
+    writeFileSync(file, wasm(custom('weft.retry', [1, 2, 3])));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const run = await runCli(['publish', file, '--module', 'retry', '--server', url, '--json'], {
+      WEFT_PUBLISH_TOKEN: TOKEN,
+    });
+    expect(run.code, run.err).toBe(0);
+    expect(run.err).toMatch(/no longer has some files \(collected meanwhile\): uploading them again/);
+    expect(commits).toBe(2);
+    expect(JSON.parse(run.out).files.uploaded).toBe(2);
+    expect((await verifyStore(fsStore({ dir: store }))).problems).toEqual([]);
+  } finally {
+    proxy.close();
     const exited = once(s.child, 'exit');
     s.child.kill('SIGTERM');
     await exited;

@@ -96,8 +96,9 @@ export async function publishRemote(
   }
   // Under the server's own path: weft may be mounted at one (https://site/wasm).
   const base = server.replace(/\/+$/, '');
-  // `new` asks the server for an upload lease on the first question; its id is sent from then on.
-  let lease = 'new';
+  // `new` asks the server for an upload lease with the first question; its id is sent from then on
+  // (a server that answers none gets nothing more).
+  let lease: string | undefined = 'new';
   const call = async (step: string, path: string, init: RequestInit): Promise<Record<string, unknown>> => {
     let res: Response;
     try {
@@ -105,7 +106,7 @@ export async function publishRemote(
         ...init,
         headers: {
           Authorization: `Bearer ${token}`,
-          'Weft-Upload-Lease': lease,
+          ...(lease ? { 'Weft-Upload-Lease': lease } : {}),
           ...(init.headers as Record<string, string>),
         },
       });
@@ -152,7 +153,7 @@ export async function publishRemote(
         );
       }
       // Carried to the commit: while it is fresh, the server's gc leaves these files alone.
-      if (typeof asked.lease === 'string') lease = asked.lease;
+      lease = typeof asked.lease === 'string' ? asked.lease : undefined;
       const missing = new Set(asked.missing as string[]);
       const send = unique.filter((f) => missing.has(f.hash));
       const skipped = unique.filter((f) => !missing.has(f.hash));

@@ -213,3 +213,41 @@ export async function withPublishLease<T>(
     await lease.release().catch(() => {});
   }
 }
+
+/**
+ * The store seen through a publish lease taken on its first write (and released by `release`):
+ * what a publish checks before it writes (its input, inspected) costs no lease and leaves no trace
+ * when it fails, and nothing is written before gc is kept out. Reads before the first write are
+ * not covered: a publish that must keep what it read (an upload commit) takes its lease first.
+ */
+export function leasedOnWrite(
+  store: Store,
+  options?: LockOptions,
+): { store: Store; release(): Promise<void> } {
+  let taking: Promise<Held> | undefined;
+  const take = () => {
+    taking ??= takePublishLease(store, options);
+    return taking;
+  };
+  const writing =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A) => {
+      await take();
+      return f(...a);
+    };
+  return {
+    store: {
+      driver: store.driver,
+      get: (key) => store.get(key),
+      getVersioned: (key) => store.getVersioned(key),
+      list: (prefix) => store.list(prefix),
+      put: writing(store.put.bind(store)),
+      putIf: writing(store.putIf.bind(store)),
+      delete: writing(store.delete.bind(store)),
+    },
+    release: async () => {
+      const held = await taking?.catch(() => undefined);
+      await held?.release().catch(() => {});
+    },
+  };
+}

@@ -19,7 +19,7 @@ import {
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
 import { sha256, toHex } from './digest.js';
 import { missingImports } from './glue-imports.js';
-import { takePublishLease } from './locks.js';
+import { leasedOnWrite } from './locks.js';
 import {
   blobKey,
   blobMetaKey,
@@ -173,26 +173,26 @@ export async function publishSet(
   encoders: Encoders = { gzip: gzipEncoder },
   defer?: Defer,
 ): Promise<PublishSetResult> {
-  // The publish lease (locks.ts) covers every write of the publish, its later copies included:
-  // garbage collection never sweeps while it is held.
-  const lease = await takePublishLease(store);
+  // A publish lease (locks.ts) from its first write to its last, the later copies included:
+  // garbage collection never sweeps while it is held. Checking the input writes nothing.
+  const leased = leasedOnWrite(store);
   let handed = false;
   try {
     const previous = locks.get(store) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => publishNow(store, input));
+    const next = previous.catch(() => {}).then(() => publishNow(leased.store, input));
     locks.set(store, next);
     const { result, blobs } = await next;
-    await markChanged(store);
+    await markChanged(leased.store);
     const copies = (async () => {
-      for (const { blob, bytes } of blobs) await storeCopies(store, blob, bytes, encoders);
-      await markChanged(store);
-    })().finally(() => lease.release().catch(() => {}));
+      for (const { blob, bytes } of blobs) await storeCopies(leased.store, blob, bytes, encoders);
+      await markChanged(leased.store);
+    })().finally(() => leased.release());
     handed = true;
     if (defer) defer(copies);
     else await copies;
     return result;
   } finally {
-    if (!handed) await lease.release().catch(() => {});
+    if (!handed) await leased.release();
   }
 }
 

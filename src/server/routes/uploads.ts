@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { commitUpload, parseCommit } from '../../registry/commit.js';
-import { closeUploadLease, touchUploadLease } from '../../registry/locks.js';
+import { closeUploadLease, touchUploadLease, UPLOAD_LEASE } from '../../registry/locks.js';
 import { HASH, MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -13,6 +13,12 @@ import { methodNotAllowed, nameParam } from './params.js';
  * garbage collection gives way, so a file uploaded for a commit is not collected before it.
  */
 const LEASE_HEADER = 'Weft-Upload-Lease';
+
+/** A lease id carried by an upload or commit; anything else (`new` included) takes no lease there. */
+const leaseOf = (c: Context) => {
+  const id = c.req.header(LEASE_HEADER);
+  return id && UPLOAD_LEASE.test(id) ? id : undefined;
+};
 
 /** The JSON bodies of the protocol: a list of hashes, a commit naming up to 32 × 2000 files. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -101,7 +107,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     requirePublisher(c, ctx);
     const hash = c.req.param('hash');
     if (!HASH.test(hash)) throw new ApiError(400, 'files are named sha256-<64 lowercase hex>');
-    const lease = c.req.header(LEASE_HEADER);
+    const lease = leaseOf(c);
     if (lease) await touchUploadLease(ctx.store, lease);
     const bytes = await bodyOf(c);
     const stored = await storeUpload(ctx.store, hash, bytes).catch(asApi);
@@ -114,7 +120,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     requirePublisher(c, ctx);
     const module = nameParam(c, 'name');
     const request = await Promise.resolve(jsonOf(c)).then(parseCommit).catch(asApi);
-    const lease = c.req.header(LEASE_HEADER);
+    const lease = leaseOf(c);
     if (lease) await touchUploadLease(ctx.store, lease);
     const result = await commitUpload(
       ctx.store,
