@@ -34,6 +34,7 @@ describe('weft CLI usage', () => {
     ['versions', /^usage: weft versions <module> \(--store DIR \| --server URL\) \[--json\]/],
     ['rollback', /weft rollback <module> <version> \(--store DIR \| --server URL\)/],
     ['remove', /weft remove <module> <version> \(--store DIR \| --server URL\)/],
+    ['gc', /^usage: weft gc \(--store DIR \| --server URL\) \[--grace 1h\] \[--dry-run\]/],
   ])('`weft %s --help` prints that command usage and exits 0', async (command, usage) => {
     const got = await cli([command, '--help']);
     expect(got.code).toBe(0);
@@ -58,6 +59,9 @@ describe('weft CLI usage', () => {
     [['versions', 'app', '--store', 's', '--server', 'http://127.0.0.1:1']],
     [['rollback', 'app', '--store', 's']],
     [['remove', 'app', '1.0.0']],
+    [['gc']],
+    [['gc', '--store', 'a', '--server', 'http://b']],
+    [['gc', '--store', 'a', '--grace', 'soon']],
     [[]],
   ])('`weft %j` is a usage error: exit 2', async (args) => {
     expect((await cli(args)).code).toBe(2);

@@ -10,6 +10,7 @@ import { ManifestError } from '../registry/manifest.js';
 import { PublishError } from '../registry/publish.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';
+import { GC_USAGE, gcCommand } from './gc-command.js';
 import { INIT_WORKER_USAGE, initWorkerCommand } from './init-worker.js';
 import { MANIFEST_USAGE, manifestCommand } from './pin.js';
 import { type Published, publishRemote } from './remote-publish.js';
@@ -38,6 +39,8 @@ commands:
   probe                  this Node's capability profile                  [--json] [--deep]
   manifest <module>      write the module's pinned manifest, for load() with no round trip
                          --server URL [--out FILE]   (write it again after a publish)
+  gc                     delete blobs and files no record refers to, after a grace
+                         --store DIR | --server URL   [--grace 1h] [--dry-run] [--json]
   init worker            write wrangler.toml and worker.js to deploy weft to Cloudflare
                          [--bucket NAME] [--name WORKER] [--dir .] [--force]
 
@@ -74,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'rollback':
       case 'remove':
         return await versionsCommand(command, rest);
+      case 'gc':
+        return await gcCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -108,6 +113,7 @@ function commandHelp(command: string | undefined, rest: string[]): string | unde
   if (command === 'init') return INIT_WORKER_USAGE;
   if (command === 'manifest') return MANIFEST_USAGE;
   if (command === 'versions' || command === 'rollback' || command === 'remove') return VERSIONS_USAGE;
+  if (command === 'gc') return GC_USAGE;
   // The command's lines of USAGE: its own and the indented ones under it.
   const lines = USAGE.split('\n');
   const at = lines.findIndex((l) => l.startsWith(`  ${command} `));

@@ -35,6 +35,14 @@ compatibility_date = "${COMPATIBILITY_DATE}"
 binding = "WEFT_BUCKET"
 bucket_name = "${o.bucket}"
 
+# Failed publish logins, counted per Cloudflare location for every isolate of this Worker
+# (SECURITY.md). Without it each isolate counts alone. namespace_id: any integer unique in your
+# account; period 10 or 60 seconds.
+[[ratelimits]]
+name = "WEFT_AUTH_LIMIT"
+namespace_id = "1001"
+simple = { limit = 10, period = 60 }
+
 # weft's built client scripts (/v1/sdk.js, /v1/probe.js, /v1/emscripten.js, polyfills), read by
 # the Worker through this binding; it answers every request itself, with weft's CORS headers.
 [assets]

@@ -73,7 +73,15 @@ function wireDeclaration(d: VariantDeclaration = {}): Record<string, unknown> | 
   return Object.keys(out).length ? out : undefined;
 }
 
-class RemoteError extends Error {}
+class RemoteError extends Error {
+  constructor(
+    message: string,
+    /** The server's error code, when it answered one (`missing_files`). */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Publishes a plan to a server; a number is the exit code (an error already said, or `--json` printed). */
 export async function publishRemote(
@@ -89,12 +97,19 @@ export async function publishRemote(
   }
   // Under the server's own path: weft may be mounted at one (https://site/wasm).
   const base = server.replace(/\/+$/, '');
+  // `new` asks the server for an upload lease with the first question; its id is sent from then on
+  // (a server that answers none gets nothing more).
+  let lease: string | undefined = 'new';
   const call = async (step: string, path: string, init: RequestInit): Promise<Record<string, unknown>> => {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         ...init,
-        headers: { Authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(lease ? { 'Weft-Upload-Lease': lease } : {}),
+          ...(init.headers as Record<string, string>),
+        },
       });
     } catch (err) {
       throw new RemoteError(
@@ -107,6 +122,7 @@ export async function publishRemote(
     if (!res.ok)
       throw new RemoteError(
         `${step}: HTTP ${res.status} ${answer.error?.code ?? ''}: ${answer.error?.message ?? 'no error message'}`,
+        answer.error?.code,
       );
     return answer;
   };
@@ -123,36 +139,43 @@ export async function publishRemote(
     log(
       `weft publish: ${plan.module}: ${plan.variants.length} build(s), ${files.length} file(s) (${unique.length} distinct, ${kib(total)}): asking ${base} which it lacks`,
     );
-    const asked = await call(
-      'missing',
-      '/v1/uploads/missing',
-      json({ files: unique.map(({ hash, size }) => ({ hash, size })) }),
-    );
-    const tooLarge = (asked.tooLarge as string[] | undefined) ?? [];
-    if (tooLarge.length) {
-      const f = unique.find((u) => tooLarge.includes(u.hash))!;
-      throw new RemoteError(
-        `${f.variant}/${f.path} is ${kib(f.size)}, over the server's per-file limit of ${kib(asked.maxFileBytes as number)}: nothing was sent`,
+    /** Asks which files the server lacks and uploads those. */
+    const upload = async () => {
+      const asked = await call(
+        'missing',
+        '/v1/uploads/missing',
+        json({ files: unique.map(({ hash, size }) => ({ hash, size })) }),
       );
-    }
-    const missing = new Set(asked.missing as string[]);
-    const send = unique.filter((f) => missing.has(f.hash));
-    const skipped = unique.filter((f) => !missing.has(f.hash));
-    if (skipped.length)
-      log(
-        `  skip ${skipped.length} file(s), ${kib(skipped.reduce((n, f) => n + f.size, 0))}: the server has them (${skipped
-          .map((f) => `${f.variant}/${f.path}`)
-          .slice(0, 6)
-          .join(', ')}${skipped.length > 6 ? ', ...' : ''})`,
-      );
-    for (const [i, f] of send.entries()) {
-      log(`  upload ${i + 1}/${send.length} ${f.variant}/${f.path} (${kib(f.size)})`);
-      await call(`upload ${f.variant}/${f.path}`, `/v1/files/${f.hash}`, {
-        method: 'PUT',
-        body: f.bytes as Uint8Array<ArrayBuffer>,
-        headers: { 'Content-Type': 'application/octet-stream' },
-      });
-    }
+      const tooLarge = (asked.tooLarge as string[] | undefined) ?? [];
+      if (tooLarge.length) {
+        const f = unique.find((u) => tooLarge.includes(u.hash))!;
+        throw new RemoteError(
+          `${f.variant}/${f.path} is ${kib(f.size)}, over the server's per-file limit of ${kib(asked.maxFileBytes as number)}: nothing was sent`,
+        );
+      }
+      // Carried to the commit: while it is fresh, the server's gc leaves these files alone.
+      lease = typeof asked.lease === 'string' ? asked.lease : undefined;
+      const missing = new Set(asked.missing as string[]);
+      const send = unique.filter((f) => missing.has(f.hash));
+      const skipped = unique.filter((f) => !missing.has(f.hash));
+      if (skipped.length)
+        log(
+          `  skip ${skipped.length} file(s), ${kib(skipped.reduce((n, f) => n + f.size, 0))}: the server has them (${skipped
+            .map((f) => `${f.variant}/${f.path}`)
+            .slice(0, 6)
+            .join(', ')}${skipped.length > 6 ? ', ...' : ''})`,
+        );
+      for (const [i, f] of send.entries()) {
+        log(`  upload ${i + 1}/${send.length} ${f.variant}/${f.path} (${kib(f.size)})`);
+        await call(`upload ${f.variant}/${f.path}`, `/v1/files/${f.hash}`, {
+          method: 'PUT',
+          body: f.bytes as Uint8Array<ArrayBuffer>,
+          headers: { 'Content-Type': 'application/octet-stream' },
+        });
+      }
+      return { send, skipped };
+    };
+    let { send, skipped } = await upload();
     const commit: CommitRequest = {
       ...(plan.version ? { version: plan.version } : {}),
       ...(plan.fallback ? { fallback: plan.fallback } : {}),
@@ -170,11 +193,26 @@ export async function publishRemote(
       }),
     };
     log(`  commit ${plan.variants.map((v) => v.variant).join(', ')} as ${plan.module}`);
-    const answer = (await call('commit', `/v1/modules/${plan.module}/commit`, json(commit))) as {
-      version: string;
-      published: { variant: Variant }[];
-      order: Published['ordering'];
-    };
+    const commitOnce = async () =>
+      (await call('commit', `/v1/modules/${plan.module}/commit`, json(commit))) as {
+        version: string;
+        published: { variant: Variant }[];
+        order: Published['ordering'];
+      };
+    let answer: Awaited<ReturnType<typeof commitOnce>>;
+    let resent: PlannedFile[] = [];
+    try {
+      answer = await commitOnce();
+    } catch (err) {
+      // Garbage collection took a file between the question and the commit (an upload waits its
+      // grace, a file the server already had does not): ask again, send what is gone, commit once more.
+      if (!(err instanceof RemoteError) || err.code !== 'missing_files') throw err;
+      log('  the server no longer has some files (collected meanwhile): uploading them again');
+      ({ send: resent } = await upload());
+      answer = await commitOnce();
+    }
+    send = [...send, ...resent];
+    skipped = skipped.filter((f) => !resent.includes(f));
     const sent = send.reduce((n, f) => n + f.size, 0);
     log(
       `weft publish: ${plan.module} ${answer.version} committed: ${send.length} file(s) uploaded (${kib(sent)}), ${skipped.length} skipped`,

@@ -10,6 +10,7 @@ import { ADDRESS, hexOf } from '../contract/address.js';
 import { isVersion, VERSION_RULE } from '../contract/names.js';
 import { BUNDLE_PATH, MAX_BUNDLE_FILES, ROLES, type Role, roleOf } from './bundle.js';
 import { parseDeclaration } from './declaration.js';
+import { withPublishLease } from './locks.js';
 import { MAX_VARIANTS, NAME } from './manifest.js';
 import {
   type BundleFileInput,
@@ -112,7 +113,19 @@ export function parseCommit(raw: unknown): CommitRequest {
  * each against its hash and size, and hands the builds to `publishSet`. Any file missing is one
  * `missing_files` error listing them all (nothing is published); a declaration error names its field.
  */
-export async function commitUpload(
+export function commitUpload(
+  store: Store,
+  module: string,
+  request: CommitRequest,
+  encoders?: Encoders,
+  defer?: Defer,
+): Promise<PublishSetResult> {
+  // Under a publish lease from the first read of an upload to the commit: garbage collection cannot
+  // take a file between the moment it is found here and the record that names it.
+  return withPublishLease(store, () => commitNow(store, module, request, encoders, defer));
+}
+
+async function commitNow(
   store: Store,
   module: string,
   request: CommitRequest,

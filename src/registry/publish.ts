@@ -21,6 +21,7 @@ import {
 } from './bundle.js';
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
 import { missingImports } from './glue-imports.js';
+import { leasedOnWrite } from './locks.js';
 import {
   blobKey,
   blobMetaKey,
@@ -175,18 +176,27 @@ export async function publishSet(
   encoders: Encoders = { gzip: gzipEncoder },
   defer?: Defer,
 ): Promise<PublishSetResult> {
-  const previous = locks.get(store) ?? Promise.resolve();
-  const next = previous.catch(() => {}).then(() => publishNow(store, input));
-  locks.set(store, next);
-  const { result, blobs } = await next;
-  await markChanged(store);
-  const copies = (async () => {
-    for (const { blob, bytes } of blobs) await storeCopies(store, blob, bytes, encoders);
-    await markChanged(store);
-  })();
-  if (defer) defer(copies);
-  else await copies;
-  return result;
+  // A publish lease (locks.ts) from its first write to its last, the later copies included:
+  // garbage collection never sweeps while it is held. Checking the input writes nothing.
+  const leased = leasedOnWrite(store);
+  let handed = false;
+  try {
+    const previous = locks.get(store) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => publishNow(leased.store, input));
+    locks.set(store, next);
+    const { result, blobs } = await next;
+    await markChanged(leased.store);
+    const copies = (async () => {
+      for (const { blob, bytes } of blobs) await storeCopies(leased.store, blob, bytes, encoders);
+      await markChanged(leased.store);
+    })().finally(() => leased.release());
+    handed = true;
+    if (defer) defer(copies);
+    else await copies;
+    return result;
+  } finally {
+    if (!handed) await leased.release();
+  }
 }
 
 async function publishNow(

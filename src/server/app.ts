@@ -11,6 +11,7 @@ import { ApiError, onError } from './errors.js';
 import { PAGE } from './page.js';
 import { blobRoutes } from './routes/blobs.js';
 import { bundleRoutes } from './routes/bundles.js';
+import { gcRoutes } from './routes/gc.js';
 import { moduleRoutes } from './routes/modules.js';
 import { publishRoutes } from './routes/publish.js';
 import { scriptRoutes } from './routes/scripts.js';
@@ -80,7 +81,8 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
     if (c.req.method !== 'OPTIONS') return next();
     return c.body(null, 204, {
       'Access-Control-Allow-Methods': 'GET,HEAD,PUT,POST,DELETE,OPTIONS',
-      'Access-Control-Allow-Headers': 'Wasm-Caps,Range,If-None-Match,Authorization,Content-Type',
+      'Access-Control-Allow-Headers':
+        'Wasm-Caps,Range,If-None-Match,Authorization,Content-Type,Weft-Upload-Lease',
       'Access-Control-Max-Age': '86400',
     });
   });
@@ -104,6 +106,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
   publishRoutes(app, ctx);
   uploadRoutes(app, ctx);
   versionRoutes(app, ctx);
+  gcRoutes(app, ctx);
 
   app.notFound(() => {
     throw new ApiError(404, 'no such route');

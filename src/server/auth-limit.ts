@@ -1,7 +1,10 @@
 /**
  * Slows down token guessing: failed publish authentications are counted per client key in a fixed
  * window, and a key over its limit is answered 429 (even with the right token, or the limit would
- * only delay a guesser) until its window ends. Memory is bounded by `maxKeys`.
+ * only delay a guesser) until its window ends. Memory is bounded by `maxKeys`. The count lives in
+ * this process (on Workers, this isolate); where the platform has a shared counter (the Workers
+ * rate-limiting binding, counted per Cloudflare location), each failure is counted there too, and
+ * a key it finds over the limit is blocked here as well (SECURITY.md says what holds where).
  */
 import type { Context } from 'hono';
 
@@ -19,6 +22,8 @@ export interface AuthLimiter {
   retryAfter(key: string): number;
   /** Counts one failed attempt of `key`. */
   fail(key: string): void;
+  /** Treats `key` as over its limit for a whole window from now (a shared counter said so). */
+  block(key: string): void;
   /** Keys tracked now (for tests: memory stays bounded). */
   size(): number;
 }
@@ -38,28 +43,64 @@ export function createAuthLimiter(options: AuthLimitOptions = {}): AuthLimiter {
     return bucket;
   };
 
+  const fail = (key: string): void => {
+    const now = Date.now();
+    const bucket = live(key, now);
+    if (bucket) {
+      bucket.count++;
+      return;
+    }
+    if (buckets.size >= maxKeys) {
+      for (const [k, b] of buckets) if (b.resetAt <= now) buckets.delete(k);
+      // Still full: forget the oldest key (Map order is insertion order).
+      while (buckets.size >= maxKeys) buckets.delete(buckets.keys().next().value as string);
+    }
+    buckets.set(key, { count: 1, resetAt: now + windowMs });
+  };
+
   return {
     retryAfter(key) {
       const now = Date.now();
       const bucket = live(key, now);
       return bucket && bucket.count >= max ? Math.max(1, Math.ceil((bucket.resetAt - now) / 1000)) : 0;
     },
-    fail(key) {
+    fail,
+    block(key) {
       const now = Date.now();
       const bucket = live(key, now);
       if (bucket) {
-        bucket.count++;
+        bucket.count = Math.max(bucket.count, max);
+        bucket.resetAt = Math.max(bucket.resetAt, now + windowMs);
         return;
       }
-      if (buckets.size >= maxKeys) {
-        for (const [k, b] of buckets) if (b.resetAt <= now) buckets.delete(k);
-        // Still full: forget the oldest key (Map order is insertion order).
-        while (buckets.size >= maxKeys) buckets.delete(buckets.keys().next().value as string);
-      }
-      buckets.set(key, { count: 1, resetAt: now + windowMs });
+      fail(key);
+      buckets.get(key)!.count = max;
     },
     size: () => buckets.size,
   };
+}
+
+/**
+ * The Workers rate-limiting binding (`[[ratelimits]]` in wrangler.toml): `limit` counts one use of
+ * `key` and says whether it is still within the binding's limit, per Cloudflare location.
+ */
+export interface RateLimitBinding {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+/**
+ * Counts a failure against the shared counter as well; once it answers that the key is over, this
+ * isolate blocks the key for its window. The count is asynchronous: the failing request is answered
+ * 401 at once, and the block applies from the next request this isolate takes from the key.
+ */
+export function shareFailure(binding: RateLimitBinding, limiter: AuthLimiter, key: string): Promise<void> {
+  return binding.limit({ key: `weft-auth:${key}` }).then(
+    (outcome) => {
+      if (!outcome.success) limiter.block(key);
+    },
+    (err) =>
+      console.error(`weft: the rate-limiting binding failed: ${(err as Error)?.message ?? String(err)}`),
+  );
 }
 
 const GLOBAL = 'global';

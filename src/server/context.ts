@@ -6,7 +6,7 @@ import type { BlobCache } from '../registry/blob-cache.js';
 import type { createCatalog } from '../registry/catalog.js';
 import type { Encoders } from '../registry/publish.js';
 import type { Store } from '../registry/store.js';
-import type { AuthLimiter, AuthLimitOptions, ClientAddress } from './auth-limit.js';
+import type { AuthLimiter, AuthLimitOptions, ClientAddress, RateLimitBinding } from './auth-limit.js';
 import type { Assets } from './routes/scripts.js';
 import type { Stats } from './stats.js';
 
@@ -44,6 +44,12 @@ export interface AppOptions {
   storeTimeoutMs?: number;
   /** Limits on failed publish authentications (default: 10 per minute per client key, 1024 keys). */
   authFailures?: AuthLimitOptions;
+  /**
+   * A counter shared beyond this process, for failed publish logins (on Workers the rate-limiting
+   * binding, per Cloudflare location): every failure is counted there too, and a client it finds
+   * over its limit is refused here as well. Its limit and period are the binding's (wrangler.toml).
+   */
+  authLimitBinding?: RateLimitBinding;
   /**
    * The client's address as the platform knows it, to limit failed publish logins per client
    * (the Node entry passes its socket's address, worker.ts Cloudflare's `CF-Connecting-IP`; behind a

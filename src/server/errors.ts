@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InspectError } from '../inspect/index.js';
 import { ProfileError } from '../profile/codec.js';
 import { DeclarationError } from '../registry/declaration.js';
+import { GcError } from '../registry/gc-refs.js';
 import { ManifestError } from '../registry/manifest.js';
 import { PublishError } from '../registry/publish.js';
 import { StoreError } from '../registry/store.js';
@@ -93,6 +94,12 @@ function asApiError(err: Error): ApiError | undefined {
       code: err.code === 'no_such_module' ? 'not_found' : err.code,
     });
   if (err instanceof PublishError) return new ApiError(400, err.message, { code: 'too_many_variants' });
+  // gc did not run: the store is busy (try again) or holds a record gc cannot read (repair it first).
+  if (err instanceof GcError)
+    return new ApiError(409, err.message, {
+      code: err.code,
+      ...(err.code === 'gc_busy' ? { headers: { 'Retry-After': '5' } } : {}),
+    });
   if (err instanceof ManifestError) {
     // A record the store holds is invalid: nothing is served from it until someone repairs it.
     console.error(`weft: ${err.message}`);

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { Defer } from '../registry/publish.js';
-import { clientKey } from './auth-limit.js';
+import { clientKey, shareFailure } from './auth-limit.js';
 import type { AppContext } from './context.js';
 import { ApiError } from './errors.js';
 
@@ -26,9 +26,20 @@ export function requirePublisher(c: Context, ctx: AppContext): void {
   const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
   if (!timingSafeEqual(given, token)) {
     ctx.authLimiter.fail(key);
+    const shared = ctx.options.authLimitBinding;
+    if (shared) keepGoing(c, shareFailure(shared, ctx.authLimiter, key));
     throw new ApiError(401, 'a valid bearer token is required to publish', {
       headers: { 'WWW-Authenticate': 'Bearer' },
     });
+  }
+}
+
+/** Lets work finish after the answer: the request's `waitUntil` on Workers; elsewhere it simply runs on. */
+function keepGoing(c: Context, work: Promise<void>): void {
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // No ExecutionContext: not on Workers.
   }
 }
 

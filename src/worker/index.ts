@@ -11,7 +11,7 @@ import type { Hono } from 'hono';
 import { type R2BucketLike, r2Store } from '../registry/stores/r2.js';
 import { type AppOptions, createApp } from '../server/app.js';
 import { collectAssets } from '../server/assets.js';
-import { clientAddresses } from '../server/auth-limit.js';
+import { clientAddresses, type RateLimitBinding } from '../server/auth-limit.js';
 import type { EdgeCache } from '../server/edge-cache.js';
 
 export type { R2BucketLike };
@@ -28,6 +28,11 @@ export interface WorkerOptions extends Omit<AppOptions, 'store' | 'publishToken'
   token?: string;
   /** The static-assets binding serving the built client scripts, dist/browser (default `ASSETS`). */
   assets?: string;
+  /**
+   * The rate-limiting binding that counts failed publish logins per Cloudflare location (default
+   * `WEFT_AUTH_LIMIT`); without one bound, the limit is this isolate's alone.
+   */
+  authLimit?: string;
 }
 
 export interface WeftWorker {
@@ -39,7 +44,13 @@ export interface WeftWorker {
  * client scripts read once through the assets binding before its first answer.
  */
 export function createWorker(options: WorkerOptions = {}): WeftWorker {
-  const { bucket = 'WEFT_BUCKET', token = 'WEFT_PUBLISH_TOKEN', assets = 'ASSETS', ...app } = options;
+  const {
+    bucket = 'WEFT_BUCKET',
+    token = 'WEFT_PUBLISH_TOKEN',
+    assets = 'ASSETS',
+    authLimit = 'WEFT_AUTH_LIMIT',
+    ...app
+  } = options;
   const apps = new WeakMap<R2BucketLike, Promise<Hono>>();
   return {
     fetch(request, env, ctx) {
@@ -53,7 +64,11 @@ export function createWorker(options: WorkerOptions = {}): WeftWorker {
         );
       let made = apps.get(store);
       if (!made) {
-        made = makeApp(store, env[token], env[assets] as AssetsBinding | undefined, app);
+        const limiter = env[authLimit] as RateLimitBinding | undefined;
+        made = makeApp(store, env[token], env[assets] as AssetsBinding | undefined, {
+          ...(typeof limiter?.limit === 'function' ? { authLimitBinding: limiter } : {}),
+          ...app,
+        });
         apps.set(store, made);
         // A failed start is not kept: the next request tries again.
         made.catch(() => apps.delete(store));

@@ -68,9 +68,10 @@ export async function sandbox(): Promise<Sandbox> {
 
 // The keys weft builds: a module's record (its name passed NAME first), a version's record (its
 // version encoded, contract/names.ts), a blob, its copies and its record, a bundle file and record,
-// and the one-file manifest of earlier versions (read to upgrade it).
+// the one-file manifest of earlier versions (read to upgrade it), and garbage collection's keys:
+// its lock, the publish leases (random or checked ids) and its marks.
 const STORE_KEY =
-  /^(?:manifest\.json|changes|modules\/[a-z0-9][a-z0-9._-]{0,63}\.json|versions\/[a-z0-9][a-z0-9._-]{0,63}\/v[a-z0-9._-]{1,192}\.json|blobs\/sha256-[0-9a-f]{64}\.(?:wasm(?:\.br|\.gz)?|json)|files\/sha256-[0-9a-f]{64}|bundles\/[0-9a-f]{32}\.json)$/;
+  /^(?:manifest\.json|changes|modules\/[a-z0-9][a-z0-9._-]{0,63}\.json|versions\/[a-z0-9][a-z0-9._-]{0,63}\/v[a-z0-9._-]{1,192}\.json|blobs\/sha256-[0-9a-f]{64}\.(?:wasm(?:\.br|\.gz)?|json)|files\/sha256-[0-9a-f]{64}|bundles\/[0-9a-f]{32}\.json|locks\/gc\.json|locks\/publish\/[0-9a-f]{24}\.json|gc\/marks\.json)$/;
 
 /** Wraps a store and records every key the app asked it for. */
 export function recording(inner: Store): Store & { keys: Set<string>; expectOnlyStoreKeys(): void } {

@@ -2,11 +2,24 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ADDRESS } from '../../contract/address.js';
 import { commitUpload, parseCommit } from '../../registry/commit.js';
+import { closeUploadLease, touchUploadLease, UPLOAD_LEASE } from '../../registry/locks.js';
 import { MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { laterWork, requirePublisher } from '../publisher.js';
 import { methodNotAllowed, nameParam } from './params.js';
+
+/**
+ * The upload lease a client carries from its `missing` question to its commit: while it is fresh,
+ * garbage collection gives way, so a file uploaded for a commit is not collected before it.
+ */
+const LEASE_HEADER = 'Weft-Upload-Lease';
+
+/** A lease id carried by an upload or commit; anything else (`new` included) takes no lease there. */
+const leaseOf = (c: Context) => {
+  const id = c.req.header(LEASE_HEADER);
+  return id && UPLOAD_LEASE.test(id) ? id : undefined;
+};
 
 /** The JSON bodies of the protocol: a list of hashes, a commit naming up to 32 × 2000 files. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -75,6 +88,10 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
           code: 'bad_commit',
         });
     const asked = files as { hash: string; size: number }[];
+    // Asked for (`new`) or carried: taken before the answer, so a file said present here stays
+    // until the commit (or until the lease goes stale).
+    const given = c.req.header(LEASE_HEADER);
+    const lease = given ? await touchUploadLease(ctx.store, given === 'new' ? undefined : given) : undefined;
     const tooLarge = [...new Set(asked.filter((f) => f.size > maxFileBytes).map((f) => f.hash))];
     return c.json({
       missing: await missingFiles(
@@ -83,6 +100,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
       ),
       tooLarge,
       maxFileBytes,
+      ...(lease ? { lease } : {}),
     });
   });
 
@@ -90,8 +108,12 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     requirePublisher(c, ctx);
     const hash = c.req.param('hash');
     if (!ADDRESS.test(hash)) throw new ApiError(400, 'files are named sha256-<64 lowercase hex>');
+    const lease = leaseOf(c);
+    if (lease) await touchUploadLease(ctx.store, lease);
     const bytes = await bodyOf(c);
     const stored = await storeUpload(ctx.store, hash, bytes).catch(asApi);
+    // Fresh again after a long body: the lease's clock starts over at the last file.
+    if (lease) await touchUploadLease(ctx.store, lease);
     return c.json({ hash, size: bytes.length, stored }, stored ? 201 : 200);
   });
 
@@ -99,6 +121,8 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     requirePublisher(c, ctx);
     const module = nameParam(c, 'name');
     const request = await Promise.resolve(jsonOf(c)).then(parseCommit).catch(asApi);
+    const lease = leaseOf(c);
+    if (lease) await touchUploadLease(ctx.store, lease);
     const result = await commitUpload(
       ctx.store,
       module,
@@ -106,6 +130,8 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
       ctx.options.encoders,
       laterWork(c, ctx),
     ).catch(asApi);
+    // Committed: the record names the files now. (A refused commit keeps its lease for the retry.)
+    if (lease) await closeUploadLease(ctx.store, lease);
     ctx.catalog.invalidate();
     return c.json(
       {

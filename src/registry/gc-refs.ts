@@ -1,0 +1,78 @@
+/**
+ * What garbage collection may collect and what keeps it, pure: the content keys gc sweeps (blobs,
+ * bundle records, uploaded files) by the hash or id they are named by, and the references a record
+ * holds, read conservatively: any sha256 hex and any bundle id anywhere in a record counts, so a
+ * field gc does not know of (a later schema, a versions snapshot) can only keep more.
+ */
+
+/** The folders gc sweeps; everything else (records, locks, `changes`) it never deletes. */
+export const SWEPT_PREFIXES = ['blobs/', 'bundles/', 'files/'] as const;
+/** The folders whose every record is a root. */
+export const ROOT_PREFIXES = ['modules/', 'versions/'] as const;
+
+const BLOB_KEY = /^blobs\/sha256-([0-9a-f]{64})\.(?:wasm|wasm\.br|wasm\.gz|json)$/;
+const FILE_KEY = /^files\/sha256-([0-9a-f]{64})$/;
+const BUNDLE_KEY = /^bundles\/([0-9a-f]{32})\.json$/;
+
+/** A swept key by what names it; null for a key of no known shape (kept: never collect on a guess). */
+export function contentOf(key: string): { hex: string } | { bundle: string } | null {
+  const hex = BLOB_KEY.exec(key)?.[1] ?? FILE_KEY.exec(key)?.[1];
+  if (hex) return { hex };
+  const bundle = BUNDLE_KEY.exec(key)?.[1];
+  return bundle ? { bundle } : null;
+}
+
+/** What records refer to: content hashes (blobs and files alike) and bundle ids. */
+export interface References {
+  hexes: Set<string>;
+  bundles: Set<string>;
+}
+
+export const noReferences = (): References => ({ hexes: new Set(), bundles: new Set() });
+
+const SHA = /sha256-([0-9a-f]{64})/g;
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX32 = /^[0-9a-f]{32}$/;
+
+/** Adds every reference found anywhere in a parsed record (its strings, at any depth) to `into`. */
+export function collectReferences(value: unknown, into: References): void {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(SHA)) into.hexes.add(m[1]!);
+    if (HEX64.test(value)) into.hexes.add(value);
+    if (HEX32.test(value)) into.bundles.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectReferences(v, into);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) collectReferences(v, into);
+  }
+}
+
+export const isReferenced = (key: string, refs: References): boolean => {
+  const content = contentOf(key);
+  if (content === null) return true;
+  return 'hex' in content ? refs.hexes.has(content.hex) : refs.bundles.has(content.bundle);
+};
+
+/** A record's JSON, or a GcError naming the key (a root gc cannot read stops it). */
+export function parseRecord(key: string, bytes: Uint8Array): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new GcError('gc_root_invalid', `${key} is not valid JSON: gc stopped and deleted nothing`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new GcError('gc_root_invalid', `${key} is not a JSON object: gc stopped and deleted nothing`);
+  return data as Record<string, unknown>;
+}
+
+/** Why gc did not run: another gc or a publish held the store, or a record it must read is broken. */
+export class GcError extends Error {
+  constructor(
+    readonly code: 'gc_busy' | 'gc_root_invalid',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GcError';
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The failed-login limit with the Workers rate-limiting binding, in workerd (the built Worker,
+ * dist/worker.js). Worker `solo` has the binding itself (`ratelimits`, as wrangler.toml's
+ * `[[ratelimits]]` makes it; limit 3 a minute): its limit applies before the isolate's own 10.
+ * On Cloudflare one namespace is counted per location for every isolate; miniflare gives each
+ * Worker's binding a counter of its own, so to show two isolates sharing one, Workers `a` and `b`
+ * reach the same real binding (in Worker `limiter`) through an RPC service binding of the same
+ * name and shape. Without any binding, each isolate allows its own 10.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+const WORKER = join(root, 'dist/worker.js');
+const TOKEN = 'auth-limit-token-0123456789';
+
+type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
+let mf: Miniflare | undefined;
+const workers: Record<string, Fetch> = {};
+
+beforeAll(async () => {
+  if (!existsSync(WORKER)) throw new Error('dist/worker.js is missing: run `npm run build` first');
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(
+    readFileSync(join(root, 'wrangler.toml'), 'utf8'),
+  )?.[1];
+  const worker = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    modules: true,
+    scriptPath: WORKER,
+    compatibilityDate: date!,
+    r2Buckets: { WEFT_BUCKET: `bucket-${name}` },
+    bindings: { WEFT_PUBLISH_TOKEN: TOKEN },
+    ...extra,
+  });
+  const simple = { simple: { limit: 3, period: 60 } };
+  const shared = { serviceBindings: { WEFT_AUTH_LIMIT: { name: 'limiter', entrypoint: 'Limiter' } } };
+  mf = new Miniflare({
+    workers: [
+      worker('solo', { ratelimits: { WEFT_AUTH_LIMIT: simple } }),
+      worker('a', shared),
+      worker('b', shared),
+      worker('c'),
+      worker('d'),
+      {
+        name: 'limiter',
+        modules: true,
+        compatibilityDate: date!,
+        ratelimits: { RL: simple },
+        script: `import { WorkerEntrypoint } from 'cloudflare:workers';
+export class Limiter extends WorkerEntrypoint { limit(options) { return this.env.RL.limit(options); } }
+export default { fetch: () => new Response('limiter') };`,
+      },
+    ],
+  });
+  await mf.ready;
+  for (const name of ['solo', 'a', 'b', 'c', 'd']) {
+    const fetcher = (await mf.getWorker(name)) as unknown as { fetch: Fetch };
+    workers[name] = (path, init) => fetcher.fetch(`http://weft.test${path}`, init);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await mf?.dispose();
+});
+
+/** `POST /v1/gc` (a dry run) from a client address with a token: its status. */
+async function login(via: Fetch, ip: string, token: string): Promise<number> {
+  const res = await via('/v1/gc', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'cf-connecting-ip': ip },
+    body: '{"dryRun":true}',
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** The shared count is made asynchronously after the 401: a moment for it to land. */
+const settle = () => new Promise((r) => setTimeout(r, 100));
+
+it("refuses a client once the binding's limit is reached, before the isolate's own 10", async () => {
+  const solo = workers.solo!;
+  const ip = '203.0.113.6';
+  for (let i = 0; i < 3; i++) {
+    expect(await login(solo, ip, 'wrong')).toBe(401);
+    await settle();
+  }
+  expect(await login(solo, ip, TOKEN)).toBe(200);
+  expect(await login(solo, ip, 'wrong')).toBe(401);
+  await settle();
+  expect(await login(solo, ip, TOKEN)).toBe(429);
+  expect(await login(solo, '198.51.100.4', TOKEN)).toBe(200);
+});
+
+it('counts failed logins through two isolates together when they share one counter', async () => {
+  const { a, b } = workers as Record<'a' | 'b', Fetch>;
+  const ip = '203.0.113.7';
+  // Three failures, split across the isolates: within the binding's limit of 3.
+  for (const via of [a, b, a]) {
+    expect(await login(via, ip, 'wrong')).toBe(401);
+    await settle();
+  }
+  expect(await login(b, ip, TOKEN)).toBe(200);
+  // The fourth failure (through b) is over the shared limit: b refuses the client from now on.
+  expect(await login(b, ip, 'wrong')).toBe(401);
+  await settle();
+  expect(await login(b, ip, TOKEN)).toBe(429);
+  // a has seen two failures of its own only; its next failure finds the shared count over.
+  expect(await login(a, ip, TOKEN)).toBe(200);
+  expect(await login(a, ip, 'wrong')).toBe(401);
+  await settle();
+  expect(await login(a, ip, TOKEN)).toBe(429);
+  // Another client is counted on its own.
+  expect(await login(a, '198.51.100.4', TOKEN)).toBe(200);
+});
+
+it('without the binding each isolate allows its own 10 failures a minute', async () => {
+  const { c, d } = workers as Record<'c' | 'd', Fetch>;
+  const ip = '203.0.113.8';
+  for (let i = 0; i < 10; i++) expect(await login(c, ip, 'wrong')).toBe(401);
+  expect(await login(c, ip, TOKEN)).toBe(429);
+  // The other isolate has counted nothing: the limit multiplies by the isolates a guesser reaches.
+  expect(await login(d, ip, 'wrong')).toBe(401);
+  expect(await login(d, ip, TOKEN)).toBe(200);
+});
