@@ -24,7 +24,7 @@ import { workerdScaleBench } from './workerd-scale.js';
 const root = new URL('..', import.meta.url).pathname;
 
 const BENCHES: { name: string; title: string; limitS: number; run: () => Promise<Section> }[] = [
-  { name: 'probe', title: '1. Probe cost', limitS: 180, run: probeBench },
+  { name: 'probe', title: '1. Probe cost', limitS: 300, run: probeBench },
   { name: 'sizes', title: '2. Bundle sizes', limitS: 60, run: sizesBench },
   { name: 'server', title: '3. Server throughput and latency', limitS: 240, run: serverBench },
   { name: 'e2e', title: '4. End to end in Chromium', limitS: 200, run: e2eBench },

@@ -1,12 +1,12 @@
 /**
- * wasm-feature-detect's detectors under the contract's names (its own `threads` is superseded by
- * ours), from the modules of probe-bytes.ts captured from it: the same modules, checked the same way
- * (those it validates are in PROBE_BYTES with weft's own), except that the two it instantiates
- * asynchronously are instantiated synchronously here (tiny modules, allowed on every main thread,
- * and no task hop). A detector that throws means absent.
+ * wasm-feature-detect's detectors that it does not answer by validation, under the contract's names,
+ * from the modules of probe-bytes.ts captured from it: the same modules, checked the same way, and
+ * started before the probe's synchronous checks, so the engine compiles them off the main thread
+ * while those run (`WebAssembly.compile` accepts exactly what `new WebAssembly.Module`, which
+ * wasm-feature-detect uses for these, accepts). A detector that throws or rejects means absent.
  */
-import { BIGINT_BYTES, COMPILED_BYTES, STRING_BUILTINS_BYTES } from './probe-bytes.js';
-import { check, compile, instantiate } from './util.js';
+import type { Capability } from '../profile/caps.js';
+import { check, probeModule } from './util.js';
 
 /** wasm-feature-detect's detectors that need no module: a member of the `WebAssembly` namespace. */
 export const FEATURE_MEMBERS = {
@@ -15,10 +15,31 @@ export const FEATURE_MEMBERS = {
   'type-reflection': 'Function',
 } as const;
 
-/** Adds the answers of the detectors PROBE_BYTES does not cover to `found`. */
-export function detectFeatures(found: Record<string, boolean>): void {
-  for (const [cap, bytes] of Object.entries(COMPILED_BYTES)) found[cap] = check(() => compile(bytes));
-  found.bigint = check(() => (instantiate(BIGINT_BYTES).exports.b as (n: bigint) => bigint)(0n) === 0n);
-  found['js-string-builtins'] = check(() => instantiate(STRING_BUILTINS_BYTES, { builtins: ['js-string'] }));
-  for (const [cap, member] of Object.entries(FEATURE_MEMBERS)) found[cap] = member in WebAssembly;
+/**
+ * Starts the compiled (`!`) and instantiated modules and sets the namespace members in `found`;
+ * the promise settles once every answer is in `found`.
+ */
+export function detectFeatures(
+  found: Record<string, boolean>,
+  table: Partial<Record<Capability, string>>,
+): Promise<unknown> {
+  const settle = (cap: string, detector: (bytes: Uint8Array<ArrayBuffer>) => Promise<unknown>) =>
+    detector(probeModule(table[cap as Capability]!)).then(
+      (v) => (found[cap] = !!v),
+      () => (found[cap] = false),
+    );
+  for (const [cap, member] of Object.entries(FEATURE_MEMBERS))
+    found[cap] = check(() => member in WebAssembly);
+  return Promise.all([
+    ...Object.keys(table)
+      .filter((cap) => table[cap as Capability]![0] === '!')
+      .map((cap) => settle(cap, async (bytes) => WebAssembly.compile(bytes))),
+    settle('bigint', async (bytes) => {
+      const { instance } = await WebAssembly.instantiate(bytes);
+      return (instance.exports.b as (n: bigint) => bigint)(0n) === 0n;
+    }),
+    settle('js-string-builtins', async (bytes) =>
+      WebAssembly.instantiate(bytes, {}, { builtins: ['js-string'] } as object),
+    ),
+  ]);
 }

@@ -1,4 +1,5 @@
-import { PROBE_BYTES } from './probe-bytes.js';
+import { CAPABILITIES, type Capability } from '../profile/caps.js';
+import { MODULES } from './probe-bytes.js';
 
 /** One detector's answer: truthy means present; a detector that throws means absent. */
 export function check(detector: () => unknown): boolean {
@@ -9,9 +10,25 @@ export function check(detector: () => unknown): boolean {
   }
 }
 
-/** The bytes of a generated probe module: its hex after the 8-byte header (restored here). */
+/**
+ * MODULES unpacked: each capability that has a module, with its field (probe-bytes.ts: a mark for
+ * how the probe uses it, the module's hex, a space and its negative control).
+ */
+export function moduleTable(): Partial<Record<Capability, string>> {
+  const fields = MODULES.split(',');
+  const table: Partial<Record<Capability, string>> = {};
+  CAPABILITIES.forEach((cap, i) => {
+    if (fields[i]) table[cap] = fields[i];
+  });
+  return table;
+}
+
+/**
+ * The bytes of a generated probe module: its hex after the 8-byte header (restored here). Pairs of
+ * word characters only, so a field's mark (`!`, `*`) is skipped.
+ */
 export function probeModule(hex: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(`0061736d01000000${hex}`.match(/../g)!, (h) => +`0x${h}`);
+  return Uint8Array.from(`0061736d01000000${hex}`.match(/\w\w/g)!, (h) => +`0x${h}`);
 }
 
 interface SyncWasm {
@@ -23,16 +40,16 @@ interface SyncWasm {
  * Synchronous compile of a generated module: tiny modules only, allowed on browser main threads.
  * workerd refuses it at run time (its types declare the constructors abstract): absent there.
  */
-export const compile = (hex: string, options?: object): WebAssembly.Module =>
-  new (WebAssembly as unknown as SyncWasm).Module(probeModule(hex), options);
+export const compile = (hex: string): WebAssembly.Module =>
+  new (WebAssembly as unknown as SyncWasm).Module(probeModule(hex));
 
 /** Compiles and instantiates a generated module without imports. */
-export const instantiate = (hex: string, options?: object): WebAssembly.Instance =>
-  new (WebAssembly as unknown as SyncWasm).Instance(compile(hex, options), {});
+export const instantiate = (hex: string): WebAssembly.Instance =>
+  new (WebAssembly as unknown as SyncWasm).Instance(compile(hex), {});
 
 /** Present when the probe validates and its negative control, if it has one, does not. */
-export function validates(cap: keyof typeof PROBE_BYTES): boolean {
-  const [probe, control] = PROBE_BYTES[cap] as readonly [string, string?];
+export function validates(field: string): boolean {
+  const [probe, control] = field.split(' ') as [string, string?];
   return WebAssembly.validate(probeModule(probe)) && !(control && WebAssembly.validate(probeModule(control)));
 }
 
