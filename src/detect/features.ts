@@ -24,7 +24,7 @@ export function detectFeatures(
   table: Partial<Record<Capability, string>>,
 ): Promise<unknown> {
   const settle = (cap: string, detector: (bytes: Uint8Array<ArrayBuffer>) => Promise<unknown>) =>
-    detector(probeModule(table[cap as Capability]!)).then(
+    detector(probeModule(table[cap as Capability]!.slice(1))).then(
       (v) => (found[cap] = !!v),
       () => (found[cap] = false),
     );
