@@ -50,8 +50,8 @@ async function shallow(host: Host): Promise<Record<string, boolean>> {
   found['set-threads'] = check(() => setThreads(table));
   // The shared-everything JS API is real only if a shared Global says so; native thread-local
   // globals show only through theirs (native-api.ts, shared with the polyfill).
-  found['set-js-api'] = check(() => nativeSharedGlobal());
-  found['set-thread-local'] = check(() => nativeThreadLocal());
+  found['set-js-api'] = check(nativeSharedGlobal);
+  found['set-thread-local'] = check(nativeThreadLocal);
   await features;
   return found;
 }

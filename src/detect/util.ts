@@ -32,7 +32,7 @@ export function probeModule(hex: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(8 + hex.length / 2);
   // `\0asm` and version 1; the three zero bytes after it are the array's own.
   bytes.set([0, 97, 115, 109, 1]);
-  for (let i = 0; i < hex.length; i += 2) bytes[8 + i / 2] = Number.parseInt(hex.slice(i, i + 2), 16);
+  for (let i = 0; i < hex.length; i += 2) bytes[8 + i / 2] = +`0x${hex.slice(i, i + 2)}`;
   return bytes;
 }
 
