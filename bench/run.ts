@@ -130,6 +130,8 @@ async function main(): Promise<number> {
     console.log(`  missed: ${s.title}: ${r.figure} (${r.value} vs ${r.baseline}; goal ${r.goal})`);
 
   if (only.length) {
+    // The sections as BENCHMARKS.md would print them, to paste or compare.
+    for (const s of sections) console.log(`\n${sectionMarkdown(s)}`);
     console.log('\n(a partial run: BENCHMARKS.md left as it was)');
     return failed ? 1 : 0;
   }
