@@ -31,7 +31,7 @@ import { nativeSharedGlobal, nativeThreadLocal } from './src/detect/native-api.t
 import { detectHost } from './src/detect/host.ts';
 import { profileCache } from './src/detect/cache.ts';
 // Where a first probe's time goes: its steps in the order probe() takes them, each timed alone.
-async function phases() {
+function phases() {
   const out = {};
   let t0 = performance.now();
   const lap = (name) => { const t = performance.now(); out[name] = t - t0; t0 = t; };
@@ -40,11 +40,9 @@ async function phases() {
   lap(host === 'browser' ? 'host and cache read (localStorage)' : 'host');
   const table = moduleTable();
   const found = {};
-  const features = detectFeatures(found, table);
-  lap('unpacking the modules and starting the 5 that are compiled or instantiated (asynchronously)');
   let n = 0;
   for (const cap in table) if (table[cap] >= '0') n++, (found[cap] = check(() => validates(table[cap])));
-  lap(n + ' capabilities by validation, controls included (the first wasm use of the realm)');
+  lap('unpacking the modules, then ' + n + ' capabilities by validation, controls included (the first wasm use of the realm)');
   check(() => hasThreads(host, found['shared-memory']));
   check(() => hasWorkers(host));
   lap('threads: a shared Memory posted over a MessageChannel');
@@ -52,12 +50,12 @@ async function phases() {
   check(() => nativeSharedGlobal());
   check(() => nativeThreadLocal());
   lap('set-threads and the JS-API checks');
-  await features;
-  lap('then waiting for the 5 asynchronous ones (3 compiles, bigint, js-string-builtins)');
+  detectFeatures(found, table);
+  lap('3 synchronous compiles and 2 synchronous instantiations (bigint, js-string-builtins)');
   return out;
 }
 export async function timed(which) {
-  if (which === 'phases') return { ms: 0, found: 0, phases: await phases() };
+  if (which === 'phases') return { ms: 0, found: 0, phases: phases() };
   // A second probe() in the same realm: Node has no per-origin store, so its repeat is the memo.
   if (which === 'weft-again') await probe();
   // Reference arm (Node): what the probe costs once the app has loaded node:worker_threads itself.
@@ -274,9 +272,8 @@ export async function probeBench(): Promise<Section> {
   const controls = own.filter((m) => 'control' in m).length;
   notes.push(
     "weft's probe is a superset of the baseline: it runs 22 of wasm-feature-detect's 23 detectors itself, " +
-      'from the same modules, captured from it by npm run gen:probes (src/detect/probes/features.ts), checked the same ' +
-      'way: the three it compiles and the two it instantiates are started asynchronously before the synchronous checks ' +
-      `(the engine compiles them off the main thread meanwhile), the rest validated; and adds its own: ${own.length} generated probe modules ` +
+      'from the same modules, captured from it by npm run gen:probes (src/detect/probes/features.ts; all synchronous: the two it instantiates ' +
+      `asynchronously are instantiated synchronously), and adds its own: ${own.length} generated probe modules ` +
       `(${controls} with a negative control; \`set-threads\` is compiled, instantiated and its shared struct posted, ` +
       'the rest validated), a shared `WebAssembly.Memory` posted over a `MessageChannel`, the worker API and the ' +
       'JS-API checks; on a browser page also the cache read (a first visit finds no entry and probes).',

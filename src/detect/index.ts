@@ -32,14 +32,10 @@ export interface ProbedProfile extends Profile {
   cached?: true;
 }
 
-/**
- * The shallow checks: the modules wasm-feature-detect compiles or instantiates are started first
- * (features.ts), then the synchronous checks run while the engine compiles those off the main thread.
- */
-async function shallow(host: Host): Promise<Record<string, boolean>> {
+/** The shallow checks: all synchronous (tiny modules only), so they cost no task hops. */
+function shallow(host: Host): Record<string, boolean> {
   const found: Record<string, boolean> = {};
   const table = moduleTable();
-  const features = detectFeatures(found, table);
   // Every module that answers by validation; set-threads is proved by conveyance instead.
   for (const cap in table) {
     const field = table[cap as Capability]!;
@@ -52,7 +48,7 @@ async function shallow(host: Host): Promise<Record<string, boolean>> {
   // globals show only through theirs (native-api.ts, shared with the polyfill).
   found['set-js-api'] = check(nativeSharedGlobal);
   found['set-thread-local'] = check(nativeThreadLocal);
-  await features;
+  detectFeatures(found, table);
   return found;
 }
 
@@ -60,7 +56,7 @@ async function run(deep: boolean, fresh: boolean): Promise<ProbedProfile> {
   const host = detectHost();
   const cache = !deep && host === 'browser' ? profileCache(host) : undefined;
   if (cache?.[0] && !fresh) return { ...cache[0], cached: true };
-  const found = await shallow(host);
+  const found = shallow(host);
   if (deep) {
     // A deep module that cannot load proves nothing more: the shallow answers stand.
     const mod = await import('./deep.js').catch(() => undefined);

@@ -45,12 +45,12 @@ interface SyncWasm {
  * Synchronous compile of a generated module: tiny modules only, allowed on browser main threads.
  * workerd refuses it at run time (its types declare the constructors abstract): absent there.
  */
-export const compile = (hex: string): WebAssembly.Module =>
-  new (WebAssembly as unknown as SyncWasm).Module(probeModule(hex));
+export const compile = (hex: string, options?: object): WebAssembly.Module =>
+  new (WebAssembly as unknown as SyncWasm).Module(probeModule(hex), options);
 
 /** Compiles and instantiates a generated module without imports. */
-export const instantiate = (hex: string): WebAssembly.Instance =>
-  new (WebAssembly as unknown as SyncWasm).Instance(compile(hex), {});
+export const instantiate = (hex: string, options?: object): WebAssembly.Instance =>
+  new (WebAssembly as unknown as SyncWasm).Instance(compile(hex, options), {});
 
 /** Present when the probe validates and its negative control, if it has one, does not. */
 export function validates(field: string): boolean {
