@@ -1,11 +1,13 @@
 /**
- * wasm-feature-detect's detectors under the contract's names (its own `threads` is superseded by
- * ours), from the modules of probe-bytes.ts captured from it: the same modules, checked the same way
- * (those it validates are in PROBE_BYTES with weft's own), except that the two it instantiates
- * asynchronously are instantiated synchronously here (tiny modules, allowed on every main thread,
- * and no task hop). A detector that throws means absent.
+ * wasm-feature-detect's detectors that it does not answer by validation, under the contract's names,
+ * from the modules of probe-bytes.ts captured from it: the same modules, checked the same way,
+ * except that the two it instantiates asynchronously are instantiated synchronously here (tiny
+ * modules, allowed on every main thread, and no task hop). Starting all five asynchronously before
+ * the synchronous checks, so the engine compiles them off the main thread, cost 42 B gzip and showed
+ * no gain the bench could tell from noise on a loaded 2-core machine: left out. A detector that
+ * throws means absent.
  */
-import { BIGINT_BYTES, COMPILED_BYTES, STRING_BUILTINS_BYTES } from './probe-bytes.js';
+import type { Capability } from '../profile/caps.js';
 import { check, compile, instantiate } from './util.js';
 
 /** wasm-feature-detect's detectors that need no module: a member of the `WebAssembly` namespace. */
@@ -15,10 +17,19 @@ export const FEATURE_MEMBERS = {
   'type-reflection': 'Function',
 } as const;
 
-/** Adds the answers of the detectors PROBE_BYTES does not cover to `found`. */
-export function detectFeatures(found: Record<string, boolean>): void {
-  for (const [cap, bytes] of Object.entries(COMPILED_BYTES)) found[cap] = check(() => compile(bytes));
-  found.bigint = check(() => (instantiate(BIGINT_BYTES).exports.b as (n: bigint) => bigint)(0n) === 0n);
-  found['js-string-builtins'] = check(() => instantiate(STRING_BUILTINS_BYTES, { builtins: ['js-string'] }));
-  for (const [cap, member] of Object.entries(FEATURE_MEMBERS)) found[cap] = member in WebAssembly;
+/** Adds the answers of the compiled (`!`) and instantiated modules and the namespace members to `found`. */
+export function detectFeatures(
+  found: Record<string, boolean>,
+  table: Partial<Record<Capability, string>>,
+): void {
+  // A field's mark is dropped before its hex is decoded.
+  const hex = (cap: Capability) => table[cap]!.slice(1);
+  for (const cap in table)
+    if (table[cap as Capability]![0] === '!') found[cap] = check(() => compile(hex(cap as Capability)));
+  found.bigint = check(() => (instantiate(hex('bigint')).exports.b as (n: bigint) => bigint)(0n) === 0n);
+  found['js-string-builtins'] = check(() =>
+    instantiate(hex('js-string-builtins'), { builtins: ['js-string'] }),
+  );
+  for (const [cap, member] of Object.entries(FEATURE_MEMBERS))
+    found[cap] = check(() => member in WebAssembly);
 }

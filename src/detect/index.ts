@@ -3,15 +3,14 @@
  * detector that throws means absent), is memoised per realm, and on browser pages keeps its
  * profile per origin across page loads (cache.ts), so a repeat visit does not probe again.
  */
-import { type Capability, type Host, normalizeCaps, type Profile } from '../profile/caps.js';
+import { CAPABILITIES, type Capability, type Host, type Profile } from '../profile/caps.js';
 import { profileCache } from './cache.js';
 import { detectFeatures } from './features.js';
 import { detectHost } from './host.js';
 import { nativeSharedGlobal, nativeThreadLocal } from './native-api.js';
-import { PROBE_BYTES } from './probe-bytes.js';
 import { setThreads } from './shared-everything.js';
 import { hasThreads, hasWorkers } from './threads.js';
-import { check, validates } from './util.js';
+import { check, moduleTable, validates } from './util.js';
 
 export type { Capability, Host, Profile } from '../profile/caps.js';
 export { CAPABILITIES, threadModel } from '../profile/caps.js';
@@ -36,16 +35,20 @@ export interface ProbedProfile extends Profile {
 /** The shallow checks: all synchronous (tiny modules only), so they cost no task hops. */
 function shallow(host: Host): Record<string, boolean> {
   const found: Record<string, boolean> = {};
-  // Every module that answers by validation; set-threads is then proved by conveyance instead.
-  for (const cap in PROBE_BYTES) found[cap] = check(() => validates(cap as keyof typeof PROBE_BYTES));
-  found.threads = check(() => hasThreads(host));
+  const table = moduleTable();
+  // Every module that answers by validation; set-threads is proved by conveyance instead.
+  for (const cap in table) {
+    const field = table[cap as Capability]!;
+    if (field[0]! >= '0') found[cap] = check(() => validates(field));
+  }
+  found.threads = check(() => hasThreads(host, found['shared-memory']!));
   found.workers = check(() => hasWorkers(host));
-  found['set-threads'] = check(setThreads);
+  found['set-threads'] = check(() => setThreads(table));
   // The shared-everything JS API is real only if a shared Global says so; native thread-local
   // globals show only through theirs (native-api.ts, shared with the polyfill).
-  found['set-js-api'] = check(() => nativeSharedGlobal());
-  found['set-thread-local'] = check(() => nativeThreadLocal());
-  detectFeatures(found);
+  found['set-js-api'] = check(nativeSharedGlobal);
+  found['set-thread-local'] = check(nativeThreadLocal);
+  detectFeatures(found, table);
   return found;
 }
 
@@ -64,7 +67,7 @@ async function run(deep: boolean, fresh: boolean): Promise<ProbedProfile> {
   found['wasi-threads'] = found.threads! && found.workers!;
   const profile = {
     host,
-    caps: normalizeCaps(Object.keys(found).filter((cap) => found[cap]) as Capability[]),
+    caps: CAPABILITIES.filter((cap) => found[cap]),
   };
   cache?.[1](profile);
   return profile;

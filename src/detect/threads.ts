@@ -4,7 +4,7 @@
  * browsers, and a shared `WebAssembly.Memory` that can really be posted to another agent.
  */
 import type { Host } from '../profile/caps.js';
-import { canPost, validates } from './util.js';
+import { canPost } from './util.js';
 
 export function hasWorkers(host: Host): boolean {
   // Asking node:module (loaded at start-up) is enough to know; loading worker_threads itself costs
@@ -19,12 +19,9 @@ export function hasWorkers(host: Host): boolean {
   return typeof (globalThis as { Worker?: unknown }).Worker === 'function';
 }
 
-export function hasSharedMemory(): boolean {
-  return validates('shared-memory');
-}
-
-export function hasThreads(host: Host): boolean {
-  if (!hasSharedMemory() || !hasWorkers(host)) return false;
+/** `sharedMemory`: the shared-memory module validated (the probe has just asked). */
+export function hasThreads(host: Host, sharedMemory: boolean): boolean {
+  if (!sharedMemory || !hasWorkers(host)) return false;
   // undefined outside browsers; false on a page without COOP/COEP.
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
   return canPost(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }));
