@@ -57,7 +57,7 @@ export const isReferenced = (key: string, refs: References): boolean => {
 export function parseRecord(key: string, bytes: Uint8Array): Record<string, unknown> {
   let data: unknown;
   try {
-    data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    data = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
     throw new GcError('gc_root_invalid', `${key} is not valid JSON: gc stopped and deleted nothing`);
   }
