@@ -2,7 +2,9 @@
  * `weft gc`: one garbage collection (registry/gc.ts) of a folder store, or of a server's store
  * through `POST /v1/gc` with the publish token. Prints the report (`--json`: the report alone).
  */
+
 import { parseArgs } from 'node:util';
+import { GC_PATH } from '../contract/paths.js';
 import { collectGarbage, DEFAULT_GRACE_MS, GcError, type GcReport, parseGrace } from '../registry/gc.js';
 import { fsStore } from '../registry/stores/fs.js';
 import { kib } from './remote-publish.js';
@@ -61,7 +63,7 @@ class RemoteGcError extends Error {
 async function remoteGc(server: string, grace: string, dryRun: boolean): Promise<GcReport> {
   const token = process.env.WEFT_PUBLISH_TOKEN;
   if (!token) throw new RemoteGcError('set WEFT_PUBLISH_TOKEN to collect a server', true);
-  const url = `${server.replace(/\/+$/, '')}/v1/gc`;
+  const url = `${server.replace(/\/+$/, '')}${GC_PATH}`;
   let res: Response;
   try {
     res = await fetch(url, {

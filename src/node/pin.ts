@@ -3,8 +3,10 @@
  * (see src/profile/pinned.ts), asked of the server once, checked (src/registry/pinned.ts) and
  * written. `weft/plugin` pins the same way at build time.
  */
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { modulePath } from '../contract/paths.js';
 import type { PinnedManifest } from '../profile/pinned.js';
 import { ManifestError } from '../registry/manifest.js';
 import { checkPinned, pinAnswer } from '../registry/pinned.js';
@@ -21,7 +23,7 @@ export async function fetchPinned(
   doFetch: typeof fetch = fetch,
 ): Promise<PinnedManifest> {
   const base = server.replace(/\/+$/, '');
-  const url = `${base}/v1/modules/${encodeURIComponent(name)}`;
+  const url = `${base}${modulePath(name)}`;
   let res: Response;
   try {
     res = await doFetch(url, { headers: { accept: 'application/json' } });

@@ -5,8 +5,10 @@
  * module's builds in one step, which the server checks and records by compare-and-swap. Progress
  * goes to stderr; `--json` prints a summary on stdout.
  */
+
 import { createHash } from 'node:crypto';
 import { addressOfHex } from '../contract/address.js';
+import { commitPath, filePath, MISSING_PATH } from '../contract/paths.js';
 import { inspect } from '../inspect/index.js';
 import { type Role, roleOf } from '../registry/bundle.js';
 import type { CommitRequest } from '../registry/commit.js';
@@ -143,7 +145,7 @@ export async function publishRemote(
     const upload = async () => {
       const asked = await call(
         'missing',
-        '/v1/uploads/missing',
+        MISSING_PATH,
         json({ files: unique.map(({ hash, size }) => ({ hash, size })) }),
       );
       const tooLarge = (asked.tooLarge as string[] | undefined) ?? [];
@@ -167,7 +169,7 @@ export async function publishRemote(
         );
       for (const [i, f] of send.entries()) {
         log(`  upload ${i + 1}/${send.length} ${f.variant}/${f.path} (${kib(f.size)})`);
-        await call(`upload ${f.variant}/${f.path}`, `/v1/files/${f.hash}`, {
+        await call(`upload ${f.variant}/${f.path}`, filePath(f.hash), {
           method: 'PUT',
           body: f.bytes as Uint8Array<ArrayBuffer>,
           headers: { 'Content-Type': 'application/octet-stream' },
@@ -194,7 +196,7 @@ export async function publishRemote(
     };
     log(`  commit ${plan.variants.map((v) => v.variant).join(', ')} as ${plan.module}`);
     const commitOnce = async () =>
-      (await call('commit', `/v1/modules/${plan.module}/commit`, json(commit))) as {
+      (await call('commit', commitPath(plan.module), json(commit))) as {
         version: string;
         published: { variant: Variant }[];
         order: Published['ordering'];

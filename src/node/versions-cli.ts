@@ -4,8 +4,10 @@
  * from WEFT_PUBLISH_TOKEN as for `weft publish --server`). Both ways end in the same registry
  * functions (registry/versions.ts), each one compare-and-swap.
  */
+
 import { parseArgs } from 'node:util';
 import { isName, isVersion, VERSION_RULE } from '../contract/names.js';
+import { currentPath, versionPath, versionsPath } from '../contract/paths.js';
 import { fsStore } from '../registry/stores/fs.js';
 import {
   listVersions,
@@ -83,7 +85,7 @@ export async function versionsCommand(
       const listing = (
         'store' in got.where
           ? await listVersions(fsStore({ dir: got.where.store }), module)
-          : await call(got.where.server, `/v1/modules/${module}/versions`)
+          : await call(got.where.server, versionsPath(module))
       ) as VersionListing | null;
       if (!listing) throw new Refused('no such module');
       if (got.json) console.log(JSON.stringify(listing));
@@ -96,7 +98,7 @@ export async function versionsCommand(
         'store' in got.where
           ? (await rollback(fsStore({ dir: got.where.store }), module, v)).previous
           : (
-              (await call(got.where.server, `/v1/modules/${module}/current`, {
+              (await call(got.where.server, currentPath(module), {
                 method: 'PUT',
                 body: JSON.stringify({ version: v }),
                 headers: { 'Content-Type': 'application/json' },
@@ -111,7 +113,7 @@ export async function versionsCommand(
     }
     if ('store' in got.where) await removeVersion(fsStore({ dir: got.where.store }), module, v);
     else
-      await call(got.where.server, `/v1/modules/${module}/versions/${encodeURIComponent(v)}`, {
+      await call(got.where.server, versionPath(module, v), {
         method: 'DELETE',
       });
     console.log(`${module}: ${v} removed (a pinned request for it is now 410 version_removed)`);

@@ -1,4 +1,5 @@
 import { sriFromContentDigest } from '../contract/address.js';
+import { modulePath, POLYFILLS_PATH } from '../contract/paths.js';
 import { probe } from '../detect/index.js';
 import type { Profile } from '../profile/caps.js';
 import { encodeToken } from '../profile/codec.js';
@@ -97,8 +98,7 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
   const report = options.onProgress;
   const failed: LoadResult['failed'] = [];
   const { version } = options;
-  const pin = version === undefined ? '' : `@${encodeURIComponent(version)}`;
-  const base = `${server.replace(/\/$/, '')}/v1/modules/${encodeURIComponent(name)}${pin}`;
+  const base = `${server.replace(/\/$/, '')}${modulePath(name, version)}`;
 
   let manifest = options.manifest;
   if (manifest && version !== undefined && manifest.version !== version)
@@ -253,7 +253,7 @@ function defaultInstaller(server: string) {
   return async (profile: Profile, needed: PolyfillName[]) => {
     let mod: { installPolyfills(p: Profile, n: PolyfillName[]): unknown };
     if (typeof WEFT_BROWSER_BUNDLE === 'boolean' && WEFT_BROWSER_BUNDLE) {
-      mod = await import(/* @vite-ignore */ `${server}/v1/polyfills.js?need=${needed.join(',')}`);
+      mod = await import(/* @vite-ignore */ `${server}${POLYFILLS_PATH}?need=${needed.join(',')}`);
     } else {
       mod = await import('../polyfill/index.js');
     }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { ROUTES } from '../contract/paths.js';
 import { createBlobCache } from '../registry/blob-cache.js';
 import { createCatalog } from '../registry/catalog.js';
 import { withTimeout } from '../registry/store.js';
@@ -73,7 +74,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
   // COEP too: a script an isolated page starts as a worker (a bundle's worker script, a glue that
   // is its own worker, loaded from a same-origin mount) must carry require-corp itself, or the
   // browser refuses that worker. It changes nothing for a response that is no document or worker.
-  app.use('/v1/*', async (c, next) => {
+  app.use(ROUTES.all, async (c, next) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Access-Control-Expose-Headers', EXPOSED);
     c.header('Cross-Origin-Resource-Policy', 'cross-origin');
@@ -87,7 +88,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
     });
   });
   app.use(
-    '/v1/modules/:name/variants/:variant',
+    ROUTES.variant,
     bodyLimit({
       maxSize: options.maxUploadBytes ?? 32 * 1024 * 1024,
       onError: () => {
@@ -98,7 +99,7 @@ export function createWeft(options: AppOptions = {}): Pick<AppContext, 'catalog'
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/', (c) => c.html(pageAt(c.req.path), 200, { 'Cache-Control': 'no-cache' }));
-  app.get('/v1/stats', (c) => c.json(ctx.stats.snapshot(), 200, { 'Cache-Control': 'no-store' }));
+  app.get(ROUTES.stats, (c) => c.json(ctx.stats.snapshot(), 200, { 'Cache-Control': 'no-store' }));
   moduleRoutes(app, ctx);
   blobRoutes(app, ctx);
   bundleRoutes(app, ctx);

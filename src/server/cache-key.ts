@@ -3,6 +3,7 @@
  * the list or the token, is one entry. Pure, so the Workers entry can key its edge cache on it.
  */
 import { isVersion, parseModuleRef } from '../contract/names.js';
+import { modulePath } from '../contract/paths.js';
 import { formatCapsList } from '../profile/codec.js';
 import type { RequestProfile } from './profile-input.js';
 
@@ -31,5 +32,5 @@ export function negotiatedCacheKey(url: URL, profile: RequestProfile): string | 
   if (!ref || (asked !== null && (!isVersion(asked) || (ref.version ?? asked) !== asked))) return null;
   const version = ref.version ?? asked;
   const pin = version === null ? '' : `&version=${encodeURIComponent(version)}`;
-  return `${url.origin}/v1/modules/${ref.name}/${path[2]}?caps=${formatCapsList(profile.caps)}&host=${profile.host}${pin}`;
+  return `${url.origin}${modulePath(ref.name)}/${path[2]}?caps=${formatCapsList(profile.caps)}&host=${profile.host}${pin}`;
 }

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { ADDRESS } from '../../contract/address.js';
+import { ROUTES } from '../../contract/paths.js';
 import { blobResponse } from '../blob-response.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -9,7 +10,7 @@ import { methodNotAllowed } from './params.js';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function blobRoutes(app: Hono, ctx: AppContext): void {
-  app.on(['GET', 'HEAD'], '/v1/blobs/:file', async (c) => {
+  app.on(['GET', 'HEAD'], ROUTES.blob, async (c) => {
     const file = c.req.param('file');
     const blob = file.endsWith('.wasm') ? file.slice(0, -'.wasm'.length) : '';
     if (!ADDRESS.test(blob)) throw new ApiError(400, 'blob names are sha256-<64 lowercase hex>.wasm');
@@ -25,5 +26,5 @@ export function blobRoutes(app: Hono, ctx: AppContext): void {
       cache: ctx.blobCache,
     });
   });
-  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/blobs/:file', methodNotAllowed('GET, HEAD'));
+  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], ROUTES.blob, methodNotAllowed('GET, HEAD'));
 }

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { addressOfHex } from '../../contract/address.js';
+import { bundleBase, ROUTES } from '../../contract/paths.js';
 import { BUNDLE_ID, contentTypeOf, fileKey } from '../../registry/bundle.js';
 import { blobKey } from '../../registry/manifest.js';
 import { blobResponse } from '../blob-response.js';
@@ -10,15 +11,13 @@ import { methodNotAllowed } from './params.js';
 /** Content-addressed: a bundle id names exactly these files forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-export const bundleBase = (id: string): string => `/v1/bundles/${id}/`;
-
 /**
  * `GET /v1/bundles/<id>/<path>`: one file of a published bundle, under the path its toolchain
  * wrote, so the glue's own relative loads (its .wasm, its worker script) resolve inside the bundle.
  * Every read is checked against the file's hash, like a blob.
  */
 export function bundleRoutes(app: Hono, ctx: AppContext): void {
-  app.on(['GET', 'HEAD'], '/v1/bundles/:id/*', async (c) => {
+  app.on(['GET', 'HEAD'], ROUTES.bundleFile, async (c) => {
     const id = c.req.param('id');
     if (!BUNDLE_ID.test(id)) throw new ApiError(400, 'bundle ids are 32 lowercase hex');
     const prefix = bundleBase(id);
@@ -46,5 +45,5 @@ export function bundleRoutes(app: Hono, ctx: AppContext): void {
       cache: ctx.blobCache,
     });
   });
-  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/bundles/:id/*', methodNotAllowed('GET, HEAD'));
+  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], ROUTES.bundleFile, methodNotAllowed('GET, HEAD'));
 }

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { ROUTES } from '../../contract/paths.js';
 import { collectGarbage, DEFAULT_GRACE_MS, parseGrace } from '../../registry/gc.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -13,7 +14,7 @@ import { methodNotAllowed } from './params.js';
  */
 export function gcRoutes(app: Hono, ctx: AppContext): void {
   app.use(
-    '/v1/gc',
+    ROUTES.gc,
     bodyLimit({
       maxSize: 4096,
       onError: () => {
@@ -21,7 +22,7 @@ export function gcRoutes(app: Hono, ctx: AppContext): void {
       },
     }),
   );
-  app.post('/v1/gc', async (c) => {
+  app.post(ROUTES.gc, async (c) => {
     requirePublisher(c, ctx);
     const text = await c.req.text();
     let body: Record<string, unknown> = {};
@@ -46,5 +47,5 @@ export function gcRoutes(app: Hono, ctx: AppContext): void {
     ctx.catalog.invalidate();
     return c.json(report, 200, { 'Cache-Control': 'no-store' });
   });
-  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], '/v1/gc', methodNotAllowed('POST'));
+  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], ROUTES.gc, methodNotAllowed('POST'));
 }

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { addressOfHex, sriOfAddress } from '../../contract/address.js';
+import { blobPath, bundleBase, ROUTES } from '../../contract/paths.js';
 import { threadModel } from '../../profile/caps.js';
 import { formatCapsList } from '../../profile/codec.js';
 import { select } from '../../profile/select.js';
@@ -12,13 +13,10 @@ import type { AppContext } from '../context.js';
 import { throughEdgeCache } from '../edge-cache.js';
 import { ApiError } from '../errors.js';
 import type { RequestProfile } from '../profile-input.js';
-import { bundleBase } from './bundles.js';
 import { methodNotAllowed, moduleRef, requestProfile, v1Path, v1Url } from './params.js';
 
 /** Negotiated answers: short-lived and revalidated, since a new publish can change them. */
 const NEGOTIATED_CACHE = 'public, max-age=60, must-revalidate';
-
-export const blobPath = (blob: string): string => `/v1/blobs/${blob}.wasm`;
 
 /**
  * The record a read answers from: the module's current one, or the version it pins (410 when that
@@ -109,11 +107,11 @@ function negotiationHeaders(profile: RequestProfile): Record<string, string> {
 }
 
 export function moduleRoutes(app: Hono, ctx: AppContext): void {
-  app.get('/v1/modules', async (c) => {
+  app.get(ROUTES.modules, async (c) => {
     return c.json({ modules: await ctx.catalog.modules() });
   });
 
-  app.get('/v1/modules/:name', async (c) => {
+  app.get(ROUTES.module, async (c) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const answer: RemoteModule = {
       name,
@@ -128,7 +126,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
     ctx.stats.record(requestProfile(c).caps, moduleRef(c).name, hit.headers.get('Wasm-Variant'));
   };
 
-  app.get('/v1/modules/:name/resolve', (c) => throughEdgeCache(c, ctx, () => resolve(c), countHit(c)));
+  app.get(ROUTES.resolve, (c) => throughEdgeCache(c, ctx, () => resolve(c), countHit(c)));
   const resolve = async (c: Context) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const profile = requestProfile(c);
@@ -160,9 +158,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
     return c.json(answer);
   };
 
-  app.on(['GET', 'HEAD'], '/v1/modules/:name/wasm', (c) =>
-    throughEdgeCache(c, ctx, () => wasm(c), countHit(c)),
-  );
+  app.on(['GET', 'HEAD'], ROUTES.wasm, (c) => throughEdgeCache(c, ctx, () => wasm(c), countHit(c)));
   const wasm = async (c: Context) => {
     const [name, entry] = await moduleEntry(ctx, c);
     const profile = requestProfile(c);
@@ -183,8 +179,8 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
     });
   };
 
-  for (const path of ['/v1/modules', '/v1/modules/:name', '/v1/modules/:name/resolve']) {
+  for (const path of [ROUTES.modules, ROUTES.module, ROUTES.resolve]) {
     app.on(['POST', 'PUT', 'DELETE', 'PATCH'], path, methodNotAllowed('GET, HEAD'));
   }
-  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/modules/:name/wasm', methodNotAllowed('GET, HEAD'));
+  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], ROUTES.wasm, methodNotAllowed('GET, HEAD'));
 }

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { isVersion, VERSION_RULE } from '../../contract/names.js';
+import { ROUTES } from '../../contract/paths.js';
 import { DeclarationError, parseDeclaration } from '../../registry/declaration.js';
 import { publish } from '../../registry/publish.js';
 import type { AppContext } from '../context.js';
@@ -11,7 +12,7 @@ import { nameParam } from './params.js';
 const DECLARED = ['requires', 'model', 'threads', 'polyfills', 'hosts'] as const;
 
 export function publishRoutes(app: Hono, ctx: AppContext): void {
-  app.put('/v1/modules/:name/variants/:variant', async (c) => {
+  app.put(ROUTES.variant, async (c) => {
     requirePublisher(c, ctx);
     const module = nameParam(c, 'name');
     const variant = nameParam(c, 'variant');

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { ROUTES } from '../../contract/paths.js';
 import { isPolyfill } from '../../profile/polyfills.js';
 import { ApiError } from '../errors.js';
 
@@ -31,7 +32,7 @@ export function scriptRoutes(app: Hono, source: Assets | Promise<Assets> | (() =
     return loaded;
   };
   for (const name of ['sdk.js', 'probe.js', 'emscripten.js'] as const) {
-    app.get(`/v1/${name}`, async (c) => {
+    app.get(ROUTES.script(name), async (c) => {
       const body = (await assets())[name];
       if (body === undefined)
         throw new ApiError(404, 'this server was started without the built client scripts');
@@ -39,13 +40,13 @@ export function scriptRoutes(app: Hono, source: Assets | Promise<Assets> | (() =
     });
   }
   // Content-hashed names: a chunk never changes under its name.
-  app.get('/v1/chunks/:file', async (c) => {
+  app.get(ROUTES.chunk, async (c) => {
     const { chunks = {} } = await assets();
     const body = Object.hasOwn(chunks, c.req.param('file')) ? chunks[c.req.param('file')] : undefined;
     if (body === undefined) throw new ApiError(404, 'no such chunk');
     return c.body(body, 200, { ...SCRIPT_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' });
   });
-  app.get('/v1/polyfills.js', async (c) => {
+  app.get(ROUTES.polyfills, async (c) => {
     const names = (c.req.query('need') ?? '').split(',').filter(Boolean);
     if (names.length > 16 || !names.every(isPolyfill))
       throw new ApiError(400, 'need= takes known polyfill names');

@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ADDRESS } from '../../contract/address.js';
+import { ROUTES } from '../../contract/paths.js';
 import { commitUpload, parseCommit } from '../../registry/commit.js';
 import { closeUploadLease, touchUploadLease, UPLOAD_LEASE } from '../../registry/locks.js';
 import { MAX_ASKED, missingFiles, storeUpload, UploadError } from '../../registry/upload.js';
@@ -65,11 +66,11 @@ async function jsonOf(c: Context): Promise<unknown> {
  */
 export function uploadRoutes(app: Hono, ctx: AppContext): void {
   const maxFileBytes = ctx.options.maxUploadBytes ?? 32 * 1024 * 1024;
-  app.use('/v1/files/:hash', limit(maxFileBytes));
-  app.use('/v1/uploads/missing', limit(MAX_JSON_BYTES));
-  app.use('/v1/modules/:name/commit', limit(MAX_JSON_BYTES));
+  app.use(ROUTES.file, limit(maxFileBytes));
+  app.use(ROUTES.missing, limit(MAX_JSON_BYTES));
+  app.use(ROUTES.commit, limit(MAX_JSON_BYTES));
 
-  app.post('/v1/uploads/missing', async (c) => {
+  app.post(ROUTES.missing, async (c) => {
     requirePublisher(c, ctx);
     const body = await jsonOf(c);
     const files = (body as { files?: unknown })?.files;
@@ -104,7 +105,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     });
   });
 
-  app.put('/v1/files/:hash', async (c) => {
+  app.put(ROUTES.file, async (c) => {
     requirePublisher(c, ctx);
     const hash = c.req.param('hash');
     if (!ADDRESS.test(hash)) throw new ApiError(400, 'files are named sha256-<64 lowercase hex>');
@@ -117,7 +118,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     return c.json({ hash, size: bytes.length, stored }, stored ? 201 : 200);
   });
 
-  app.post('/v1/modules/:name/commit', async (c) => {
+  app.post(ROUTES.commit, async (c) => {
     requirePublisher(c, ctx);
     const module = nameParam(c, 'name');
     const request = await Promise.resolve(jsonOf(c)).then(parseCommit).catch(asApi);
@@ -152,7 +153,7 @@ export function uploadRoutes(app: Hono, ctx: AppContext): void {
     );
   });
 
-  app.on(['GET', 'HEAD', 'POST', 'DELETE', 'PATCH'], '/v1/files/:hash', methodNotAllowed('PUT'));
-  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], '/v1/uploads/missing', methodNotAllowed('POST'));
-  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], '/v1/modules/:name/commit', methodNotAllowed('POST'));
+  app.on(['GET', 'HEAD', 'POST', 'DELETE', 'PATCH'], ROUTES.file, methodNotAllowed('PUT'));
+  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], ROUTES.missing, methodNotAllowed('POST'));
+  app.on(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'], ROUTES.commit, methodNotAllowed('POST'));
 }

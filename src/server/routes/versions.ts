@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { isVersion, VERSION_RULE } from '../../contract/names.js';
+import { ROUTES } from '../../contract/paths.js';
 import { listVersions, removeVersion, rollback } from '../../registry/versions.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -20,14 +21,14 @@ function versionOf(value: unknown): string {
  * by others' within its freshness rule.
  */
 export function versionRoutes(app: Hono, ctx: AppContext): void {
-  app.get('/v1/modules/:name/versions', async (c) => {
+  app.get(ROUTES.versions, async (c) => {
     const listing = await listVersions(ctx.store, nameParam(c, 'name'));
     if (!listing) throw new ApiError(404, 'no such module');
     return c.json(listing, 200, { 'Cache-Control': 'no-cache' });
   });
 
   app.use(
-    '/v1/modules/:name/current',
+    ROUTES.current,
     bodyLimit({
       maxSize: 4096,
       onError: () => {
@@ -35,7 +36,7 @@ export function versionRoutes(app: Hono, ctx: AppContext): void {
       },
     }),
   );
-  app.put('/v1/modules/:name/current', async (c) => {
+  app.put(ROUTES.current, async (c) => {
     requirePublisher(c, ctx);
     const name = nameParam(c, 'name');
     let body: unknown;
@@ -50,7 +51,7 @@ export function versionRoutes(app: Hono, ctx: AppContext): void {
     return c.json({ module: name, current: version, previous });
   });
 
-  app.delete('/v1/modules/:name/versions/:version', async (c) => {
+  app.delete(ROUTES.version, async (c) => {
     requirePublisher(c, ctx);
     const name = nameParam(c, 'name');
     const removed = await removeVersion(ctx.store, name, versionOf(c.req.param('version')));
@@ -58,11 +59,7 @@ export function versionRoutes(app: Hono, ctx: AppContext): void {
     return c.json({ module: name, ...removed });
   });
 
-  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], '/v1/modules/:name/versions', methodNotAllowed('GET, HEAD'));
-  app.on(['GET', 'HEAD', 'POST', 'DELETE', 'PATCH'], '/v1/modules/:name/current', methodNotAllowed('PUT'));
-  app.on(
-    ['GET', 'HEAD', 'POST', 'PUT', 'PATCH'],
-    '/v1/modules/:name/versions/:version',
-    methodNotAllowed('DELETE'),
-  );
+  app.on(['POST', 'PUT', 'DELETE', 'PATCH'], ROUTES.versions, methodNotAllowed('GET, HEAD'));
+  app.on(['GET', 'HEAD', 'POST', 'DELETE', 'PATCH'], ROUTES.current, methodNotAllowed('PUT'));
+  app.on(['GET', 'HEAD', 'POST', 'PUT', 'PATCH'], ROUTES.version, methodNotAllowed('DELETE'));
 }
