@@ -7,6 +7,9 @@
 /** A module or variant name: `[a-z0-9][a-z0-9._-]{0,63}`. */
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+/** What a refused name is told, naming the rule (never the input). */
+export const NAME_RULE = 'must match [a-z0-9][a-z0-9._-]{0,63}';
+
 /** A version: 1 to 64 of `[0-9A-Za-z.+-]` (semver and its `+build` suffixes fit). */
 export const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
 

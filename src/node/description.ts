@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
-import { isVersion, NAME, VERSION_RULE } from '../contract/names.js';
+import { isVersion, NAME, NAME_RULE, VERSION_RULE } from '../contract/names.js';
 import { MAX_INSPECT_BYTES } from '../inspect/index.js';
 import { MAX_BUNDLE_FILES } from '../registry/bundle.js';
 import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
@@ -56,7 +56,7 @@ export function planFolder(dir: string, module?: string): FolderPlan {
   const described = readDescription(root);
   const plan = described ? fromDescription(root, described) : fromLayout(root);
   const name = module ?? plan.module ?? basename(root);
-  if (!NAME.test(name)) throw new DeclarationError('module', 'must match [a-z0-9][a-z0-9._-]{0,63}');
+  if (!NAME.test(name)) throw new DeclarationError('module', NAME_RULE);
   return { ...plan, module: name };
 }
 
@@ -101,7 +101,7 @@ function fromDescription(root: string, data: Json): Planned {
       if (!VARIANT_KEYS.has(key))
         throw new DeclarationError(`${at}.${safeField(key)}`, 'is not a known field');
     if (typeof raw.name !== 'string' || !NAME.test(raw.name))
-      throw new DeclarationError(`${at}.name`, 'must match [a-z0-9][a-z0-9._-]{0,63}');
+      throw new DeclarationError(`${at}.name`, NAME_RULE);
     if (typeof raw.file !== 'string')
       throw new DeclarationError(`${at}.file`, 'must be a path inside the folder');
     const bytes = new Uint8Array(readInside(root, raw.file, MAX_INSPECT_BYTES, `${at}.file`));

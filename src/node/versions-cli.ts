@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from 'node:util';
-import { isName, isVersion, VERSION_RULE } from '../contract/names.js';
+import { isName, isVersion, NAME_RULE, VERSION_RULE } from '../contract/names.js';
 import { currentPath, versionPath, versionsPath } from '../contract/paths.js';
 import { fsStore } from '../registry/stores/fs.js';
 import {
@@ -64,7 +64,7 @@ async function call(server: string, path: string, init: RequestInit = {}): Promi
 }
 
 function checked(module: string, version?: string): void {
-  if (!isName(module)) throw new Refused('the module name must match [a-z0-9][a-z0-9._-]{0,63}');
+  if (!isName(module)) throw new Refused(`the module name ${NAME_RULE}`);
   if (version !== undefined && !isVersion(version)) throw new Refused(`the version ${VERSION_RULE}`);
 }
 
