@@ -7,6 +7,7 @@
  * same profile, a "Run it" button that runs the `demo` module with its threads through its bundle's
  * glue (answer, variant, threads, time), and the server's statistics as a small chart.
  */
+import { ROUTES } from '../contract/paths.js';
 import { CAPABILITY_GROUPS, FEATURES } from '../profile/caps.js';
 
 /**
@@ -31,7 +32,7 @@ pre{white-space:pre-wrap;word-break:break-all;background:#8881;padding:.5rem;bor
 
 // The groups come from caps.ts, written into the page here, so no client bundle carries them.
 const SCRIPT = `
-import { probe, threadModel } from '/v1/probe.js';
+import { probe, threadModel } from '${ROUTES.script('probe.js')}';
 const CAPABILITY_GROUPS = ${JSON.stringify(CAPABILITY_GROUPS)};
 const FEATURES = ${JSON.stringify(FEATURES)};
 const DEEP_ONLY = ${JSON.stringify(DEEP_ONLY)};
@@ -62,18 +63,18 @@ async function show(profile) {
     $('caps').append(el('h3', {}, title + ' (' + names.filter((n) => have.has(n)).length + ' of ' + names.length + (unchecked ? ', ' + unchecked + ' not checked' : '') + ')'), list);
   }
   const query = 'caps=' + profile.caps.join(',') + '&host=' + profile.host;
-  const { modules } = await (await fetch('/v1/modules')).json();
+  const { modules } = await (await fetch('${ROUTES.modules}')).json();
   $('modules').replaceChildren();
   if (!modules.length) $('modules').append(el('p', {}, 'No modules are published on this server yet.'));
   for (const m of modules) {
-    const res = await fetch('/v1/modules/' + m.name + '/resolve?' + query);
+    const res = await fetch('${ROUTES.modules}/' + m.name + '/resolve?' + query);
     const body = await res.json();
     const section = el('section', {}, el('h3', {}, m.name + ' ' + m.version));
     if (res.ok) section.append(el('p', {}, 'This browser gets ', el('strong', { className: 'variant' }, body.variant), ' (' + body.model + ', ' + body.size + ' bytes).'));
     else section.append(el('p', {}, el('strong', { className: 'variant' }, 'no variant'), ': ' + body.error.message));
     const rejected = body.rejected ?? body.error?.rejected ?? [];
     if (rejected.length) section.append(el('ul', {}, ...rejected.map((r) => el('li', {}, r.variant + (r.hosts ? ' is for ' + r.hosts.join(', ') + ' only' : '') + (r.missing.length ? ' needs ' + r.missing.join(', ') : '')))));
-    section.append(el('pre', {}, "curl -o " + m.name + ".wasm '" + location.origin + '/v1/modules/' + m.name + '/wasm?' + query + "'"));
+    section.append(el('pre', {}, "curl -o " + m.name + ".wasm '" + location.origin + '${ROUTES.modules}/' + m.name + '/wasm?' + query + "'"));
     $('modules').append(section);
   }
   $('demo').hidden = !modules.some((m) => m.name === 'demo');
@@ -85,7 +86,7 @@ $('run').onclick = async () => {
   try {
     // This page's weft: its origin, and its mount when there is one (the '/v1/' below is rewritten then).
     const server = new URL('/v1/', location.origin).href.replace(/[/]v1[/]$/, '');
-    const { load } = await import('/v1/sdk.js');
+    const { load } = await import('${ROUTES.script('sdk.js')}');
     const started = performance.now();
     const { module, variant, threads } = await load('demo', { server, instantiate: false });
     const { run } = await import(variant.bundle.base + variant.bundle.entry);
@@ -110,7 +111,7 @@ $('again').onclick = async () => {
   $('again').disabled = false;
   document.body.dataset.ready = 'true';
 };
-const stats = await (await fetch('/v1/stats')).json();
+const stats = await (await fetch('${ROUTES.stats}')).json();
 const max = Math.max(1, ...Object.values(stats.models));
 $('stats').append(el('p', {}, stats.requests + ' negotiated requests (' + stats.scope + ', since ' + stats.since + ').'));
 for (const [name, count] of Object.entries(stats.models)) {
