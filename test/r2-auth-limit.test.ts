@@ -1,19 +1,8 @@
-/**
- * The failed-login limit with the Workers rate-limiting binding, in workerd (the built Worker,
- * dist/worker.js). Worker `solo` has the binding itself (`ratelimits`, as wrangler.toml's
- * `[[ratelimits]]` makes it; limit 3 a minute): its limit applies before the isolate's own 10.
- * On Cloudflare one namespace is counted per location for every isolate; miniflare gives each
- * Worker's binding a counter of its own, so to show two isolates sharing one, Workers `a` and `b`
- * reach the same real binding (in Worker `limiter`) through an RPC service binding of the same
- * name and shape. Without any binding, each isolate allows its own 10.
- */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { builtWorker } from './harness/built-worker.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const WORKER = join(root, 'dist/worker.js');
+const _root = new URL('..', import.meta.url).pathname;
 const TOKEN = 'auth-limit-token-0123456789';
 
 type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
@@ -21,19 +10,8 @@ let mf: Miniflare | undefined;
 const workers: Record<string, Fetch> = {};
 
 beforeAll(async () => {
-  if (!existsSync(WORKER)) throw new Error('dist/worker.js is missing: run `npm run build` first');
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(
-    readFileSync(join(root, 'wrangler.toml'), 'utf8'),
-  )?.[1];
-  const worker = (name: string, extra: Record<string, unknown> = {}) => ({
-    name,
-    modules: true,
-    scriptPath: WORKER,
-    compatibilityDate: date!,
-    r2Buckets: { WEFT_BUCKET: `bucket-${name}` },
-    bindings: { WEFT_PUBLISH_TOKEN: TOKEN },
-    ...extra,
-  });
+  const worker = (name: string, extra: Record<string, unknown> = {}) =>
+    builtWorker(name, TOKEN, { r2Buckets: { WEFT_BUCKET: `bucket-${name}` }, ...extra });
   const simple = { simple: { limit: 3, period: 60 } };
   const shared = { serviceBindings: { WEFT_AUTH_LIMIT: { name: 'limiter', entrypoint: 'Limiter' } } };
   mf = new Miniflare({
@@ -46,7 +24,7 @@ beforeAll(async () => {
       {
         name: 'limiter',
         modules: true,
-        compatibilityDate: date!,
+        compatibilityDate: builtWorker('limiter', TOKEN).compatibilityDate,
         ratelimits: { RL: simple },
         script: `import { WorkerEntrypoint } from 'cloudflare:workers';
 export class Limiter extends WorkerEntrypoint { limit(options) { return this.env.RL.limit(options); } }

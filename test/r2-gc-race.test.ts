@@ -6,12 +6,13 @@
  * Afterwards the bucket itself (read through miniflare, not the Workers) holds every record's every
  * referenced object, whole; every publish got through; gc deleted what each round replaced.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type R2BucketLike, r2Store } from '../src/registry/stores/r2.js';
+import { builtWorker } from './harness/built-worker.js';
 import {
   type Fetch,
   gcLoop,
@@ -21,8 +22,7 @@ import {
   verifyStore,
 } from './harness/gc-race.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const WORKER = join(root, 'dist/worker.js');
+const _root = new URL('..', import.meta.url).pathname;
 const TOKEN = 'r2-gc-race-token-0123456789';
 const ROUNDS = 50;
 const MODULES = ['one', 'two', 'three'];
@@ -32,21 +32,8 @@ let persist = '';
 const workers: Fetch[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(WORKER)) throw new Error('dist/worker.js is missing: run `npm run build` first');
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(
-    readFileSync(join(root, 'wrangler.toml'), 'utf8'),
-  )?.[1];
-  if (!date) throw new Error('wrangler.toml has no compatibility_date');
   persist = mkdtempSync(join(tmpdir(), 'weft-r2-gc-race-'));
-  const worker = (name: string) => ({
-    name,
-    modules: true,
-    scriptPath: WORKER,
-    compatibilityDate: date,
-    r2Buckets: { WEFT_BUCKET: 'weft' },
-    bindings: { WEFT_PUBLISH_TOKEN: TOKEN },
-  });
-  mf = new Miniflare({ workers: [worker('a'), worker('b')], r2Persist: persist });
+  mf = new Miniflare({ workers: [builtWorker('a', TOKEN), builtWorker('b', TOKEN)], r2Persist: persist });
   await mf.ready;
   for (const name of ['a', 'b']) {
     const fetcher = (await mf.getWorker(name)) as unknown as { fetch: Fetch };

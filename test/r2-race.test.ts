@@ -6,17 +6,18 @@
  * a well-formed module record, and serve every blob whole. Only HTTP is used: nothing reads the
  * bucket's keys, so the test holds whatever layout the registry stores.
  */
+
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { custom, wasm } from '../src/inspect/wasm-builder.js';
 import type { RemoteModule } from '../src/profile/wire.js';
+import { builtWorker } from './harness/built-worker.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const WORKER = join(root, 'dist/worker.js');
+const _root = new URL('..', import.meta.url).pathname;
 const TOKEN = 'race-token-0123456789abcdef';
 const ROUNDS = 50;
 // Per round: three variants of one module and two of another, all at once, alternating Workers.
@@ -43,22 +44,8 @@ let persist = '';
 const workers: Record<'a' | 'b', Fetch> = {} as never;
 
 beforeAll(async () => {
-  if (!existsSync(WORKER)) throw new Error('dist/worker.js is missing: run `npm run build` first');
-  // wrangler.toml's date: the workerd the pinned miniflare brings refuses later ones.
-  const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!date) throw new Error('wrangler.toml has no compatibility_date');
   persist = mkdtempSync(join(tmpdir(), 'weft-r2-race-'));
-  const worker = (name: string) => ({
-    name,
-    modules: true,
-    scriptPath: WORKER,
-    compatibilityDate: date,
-    // One bucket name: miniflare backs a bucket with one Durable Object named by the bucket
-    // (service `r2:bucket:weft`), so both bindings reach the same objects.
-    r2Buckets: { WEFT_BUCKET: 'weft' },
-    bindings: { WEFT_PUBLISH_TOKEN: TOKEN },
-  });
+  const worker = (name: string) => builtWorker(name, TOKEN);
   try {
     // workerd listens on 127.0.0.1 only (miniflare's default host).
     mf = new Miniflare({ workers: [worker('a'), worker('b')], r2Persist: persist });

@@ -5,7 +5,7 @@
  * version published the same way leaves the first pinned and whole (its bytes from the bucket).
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,10 +13,10 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadEmscripten } from '../src/emscripten/index.js';
 import { EMCC_INSTALL, emccBuilds } from './harness/builds.js';
+import { builtWorker } from './harness/built-worker.js';
 import { describeWith } from './harness/require.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const WORKER = join(root, 'dist/worker.js');
 const CLI = join(root, 'dist/cli.js');
 const TOKEN = 'worker-publish-token-0123456789';
 const run = promisify(execFile);
@@ -32,20 +32,10 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
   let dir = '';
 
   beforeAll(async () => {
-    if (!existsSync(WORKER)) throw new Error('dist/worker.js is missing: run `npm run build` first');
-    const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(
-      readFileSync(join(root, 'wrangler.toml'), 'utf8'),
-    )?.[1];
-    if (!date) throw new Error('wrangler.toml has no compatibility_date');
     dir = mkdtempSync(join(tmpdir(), 'weft-worker-publish-'));
     mf = new Miniflare({
-      name: 'weft',
-      modules: true,
-      scriptPath: WORKER,
-      compatibilityDate: date,
-      r2Buckets: { WEFT_BUCKET: 'weft' },
+      ...builtWorker('weft', TOKEN),
       r2Persist: join(dir, 'r2'),
-      bindings: { WEFT_PUBLISH_TOKEN: TOKEN },
       host: '127.0.0.1',
       port: 0,
     });
