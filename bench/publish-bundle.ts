@@ -6,17 +6,16 @@
  * the same files uploaded to a bare `node:http` server that hashes each body with SHA-256 and
  * answers. Then the glue alone is changed and the folder published again: the bytes it sends.
  */
+
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { startServer } from '../src/node/serve.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { realBuild } from '../test/harness/builds.js';
+import { bareUploadServer } from './bare-upload.js';
 import { bytes, median, ms, type Row, type Section, times } from './stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -45,13 +44,8 @@ export async function publishBundleBench(): Promise<Section> {
   const glue = realBuild('@ffmpeg/core-mt@0.12.10', 'dist/esm/ffmpeg-core.js');
   if (!glue) throw new Error('the real builds are not fetched: run npm run fixtures:real');
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-bundle-'));
-  const bare = createServer((req, res) => {
-    const hash = createHash('sha256');
-    req.on('data', (d) => hash.update(d));
-    req.on('end', () => res.end(hash.digest('hex')));
-  });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+  const bare = await bareUploadServer();
+  const bareUrl = bare.url;
   try {
     const build = join(dir, 'build');
     cpSync(dirname(glue), build, { recursive: true });

@@ -5,18 +5,17 @@
  * the same run: the bytes written to a file (the CLI's floor), and the same upload to a bare
  * `node:http` server that hashes the body with SHA-256 and answers (what a `PUT` may cost at most).
  */
+
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startServer } from '../src/node/serve.js';
 import { blobMetaKey } from '../src/registry/manifest.js';
 import { fsStore } from '../src/registry/stores/fs.js';
+import { bareUploadServer } from './bare-upload.js';
 import { codeWasm } from './load-sizes.js';
 import { median, ms, type Row, type Section } from './stats.js';
 
@@ -35,13 +34,8 @@ const time = async (work: () => Promise<unknown>): Promise<number> => {
 
 export async function publishBench(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-publish-'));
-  const bare = createServer((req, res) => {
-    const hash = createHash('sha256');
-    req.on('data', (d) => hash.update(d));
-    req.on('end', () => res.end(hash.digest('hex')));
-  });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+  const bare = await bareUploadServer();
+  const bareUrl = bare.url;
   try {
     const samples = {
       cli: [] as number[],
