@@ -18,8 +18,9 @@ import {
   SCHEMA,
 } from './manifest.js';
 import { ensureMigrated } from './migrate.js';
+import { versionKey } from './records.js';
 import type { Store } from './store.js';
-import { parsePinned, type Removed, versionKey } from './versions.js';
+import { parsePinned, type Removed } from './versions.js';
 
 /**
  * Every module of a store, read and validated now (no cache): for the command line and tests.

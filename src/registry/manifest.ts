@@ -9,7 +9,7 @@
  * (one `manifest.json`, schemas 1 and 2) are read once and upgraded in place (migrate.ts).
  */
 
-import { ADDRESS, addressOfHex, HEX64, toHex } from '../contract/address.js';
+import { ADDRESS, addressOfHex, HEX64 } from '../contract/address.js';
 import { NAME, VERSION, VERSION_RULE } from '../contract/names.js';
 import {
   type Capability,
@@ -22,7 +22,6 @@ import {
 } from '../profile/caps.js';
 import { isPolyfill, type PolyfillName } from '../profile/polyfills.js';
 import { BUNDLE_ID, BUNDLE_PATH, type Bundle, MAX_BUNDLE_FILES, ROLES } from './bundle.js';
-import type { Store } from './store.js';
 
 /** The schema of the records this version writes. */
 export const SCHEMA = 3;
@@ -89,35 +88,17 @@ export class ManifestError extends Error {
   }
 }
 
-export const moduleKey = (name: string): string => `modules/${name}.json`;
-export const MODULES_PREFIX = 'modules/';
-export const blobMetaKey = (blob: string): string => `blobs/${blob}.json`;
-export const bundleKey = (id: string): string => `bundles/${id}.json`;
-export const blobKey = (blob: string, encoding?: 'br' | 'gzip'): string =>
-  `blobs/${blob}.wasm${encoding ? `.${encoding === 'br' ? 'br' : 'gz'}` : ''}`;
-/**
- * A few bytes rewritten (a fresh random token) after every change a publish commits: a reader checks
- * this one key, not every record it holds, to know whether anything changed (catalog.ts).
- */
-export const CHANGES_KEY = 'changes';
-
-/**
- * Tells readers something changed: a fresh token under CHANGES_KEY, written after the change is
- * committed (a few bytes, whatever the size of the registry; last writer wins, any new value will do).
- */
-export async function markChanged(store: Store): Promise<void> {
-  const token = new Uint8Array(12);
-  crypto.getRandomValues(token);
-  await store.put(CHANGES_KEY, new TextEncoder().encode(toHex(token)));
-}
-/** The one-file manifest of schemas 1 and 2: read once to upgrade the store, then set aside. */
-export const LEGACY_MANIFEST_KEY = 'manifest.json';
-
-/** The module a record key names (`modules/demo.json` → `demo`), or null for any other key. */
-export function moduleNameOf(key: string): string | null {
-  const m = /^modules\/(.+)\.json$/.exec(key);
-  return m && NAME.test(m[1]!) ? m[1]! : null;
-}
+export {
+  blobKey,
+  blobMetaKey,
+  bundleKey,
+  CHANGES_KEY,
+  LEGACY_MANIFEST_KEY,
+  MODULES_PREFIX,
+  markChanged,
+  moduleKey,
+  moduleNameOf,
+} from './records.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

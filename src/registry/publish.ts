@@ -10,15 +10,7 @@ import { type InspectReport, inspect } from '../inspect/index.js';
 import type { ThreadModel } from '../profile/caps.js';
 import { type Ordering, orderVariants } from '../profile/order.js';
 import type { PolyfillName } from '../profile/polyfills.js';
-import {
-  BUNDLE_PATH,
-  type Bundle,
-  bundleId,
-  fileKey,
-  MAX_BUNDLE_FILES,
-  missingReferences,
-  roleOf,
-} from './bundle.js';
+import { BUNDLE_PATH, type Bundle, bundleId, MAX_BUNDLE_FILES, missingReferences, roleOf } from './bundle.js';
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
 import { missingImports } from './glue-imports.js';
 import { leasedOnWrite } from './locks.js';
@@ -40,7 +32,8 @@ import {
   validateEntry,
 } from './manifest.js';
 import { ensureMigrated } from './migrate.js';
-import { type Store, StoreError } from './store.js';
+import { fileKey, swapRecord } from './records.js';
+import type { Store } from './store.js';
 import { keepSnapshot, nextVersion } from './versions.js';
 
 /** Publish-time compressors; gzip through CompressionStream works everywhere, brotli where the runtime has it. */
@@ -240,36 +233,34 @@ async function publishNow(
   // Compare-and-swap on the module's record: a publish that lost the race to another publisher
   // (another process, another Workers isolate) reads what that one committed and applies itself
   // again, so neither is lost. Publishers of other modules never meet here.
-  const key = moduleKey(input.module);
-  for (let attempt = 1; ; attempt++) {
-    const current = await store.getVersioned(key);
-    // A record that fails validation is a ManifestError (503): publishing over it would lose its variants.
-    const outgoing = current ? parseModule(current.value, input.module) : undefined;
-    const { version: asked, ...unversioned } = input;
-    const { entry, ordering } = apply(
-      current ? parseModule(current.value, input.module) : undefined,
-      unversioned,
-      published,
-    );
-    const version = await nextVersion(store, input.module, outgoing, entry, asked);
-    // Nothing changed (an identical retry, or a publish of what is there): no new version.
-    if (version === null) return { result: { entry: outgoing!, published, ordering }, blobs };
-    entry.version = version;
-    validateEntry(entry, input.module);
-    // The invariant (versions.ts): the outgoing version keeps its snapshot before the swap replaces it.
-    if (outgoing) await keepSnapshot(store, input.module, outgoing);
-    if (await store.putIf(key, serializeModule(input.module, entry), current?.version ?? null)) {
-      await keepSnapshot(store, input.module, entry);
-      return { result: { entry, published, ordering }, blobs };
-    }
-    if (attempt >= COMMIT_TRIES)
-      throw new StoreError(`the module's record changed under ${COMMIT_TRIES} tries to publish: try again`);
-    await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-  }
+  const { version: asked, ...unversioned } = input;
+  const committed = await swapRecord<{ result: PublishSetResult; written: boolean }>(
+    store,
+    moduleKey(input.module),
+    async (current) => {
+      // A record that fails validation is a ManifestError (503): publishing over it would lose its variants.
+      const outgoing = current ? parseModule(current.value, input.module) : undefined;
+      const { entry, ordering } = apply(
+        current ? parseModule(current.value, input.module) : undefined,
+        unversioned,
+        published,
+      );
+      const version = await nextVersion(store, input.module, outgoing, entry, asked);
+      // Nothing changed (an identical retry, or a publish of what is there): no new version.
+      if (version === null)
+        return { result: { result: { entry: outgoing!, published, ordering }, written: false } };
+      entry.version = version;
+      validateEntry(entry, input.module);
+      // The invariant (versions.ts): the outgoing version keeps its snapshot before the swap replaces it.
+      if (outgoing) await keepSnapshot(store, input.module, outgoing);
+      const write = serializeModule(input.module, entry);
+      return { write, result: { result: { entry, published, ordering }, written: true } };
+    },
+    `publish module ${input.module}`,
+  );
+  if (committed.written) await keepSnapshot(store, input.module, committed.result.entry);
+  return { result: committed.result, blobs };
 }
-
-/** How often a publish re-applies itself over what others committed before it gives up (a 503). */
-const COMMIT_TRIES = 50;
 
 /** Applies a publish to a module's record (in place): its version, variants, fallback, order. */
 function apply(
@@ -388,9 +379,15 @@ async function storeBundle(store: Store, planned: PlannedBundle): Promise<Bundle
 /** Stores a blob and its record (kept when a valid one exists: it may list copies made earlier). */
 async function storeBlob(store: Store, blob: string, bytes: Uint8Array): Promise<void> {
   await store.put(blobKey(blob), bytes);
-  const current = await store.getVersioned(blobMetaKey(blob));
-  if (current && valid(() => parseBlobMeta(current.value, blob))) return;
-  await store.putIf(blobMetaKey(blob), serializeBlobMeta({ size: bytes.length }), current?.version ?? null);
+  await swapRecord(
+    store,
+    blobMetaKey(blob),
+    (current) =>
+      current && valid(() => parseBlobMeta(current.value, blob))
+        ? { result: undefined }
+        : { write: serializeBlobMeta({ size: bytes.length }), result: undefined },
+    `record blob ${blob}`,
+  );
 }
 
 const valid = (parse: () => unknown): boolean => {
@@ -414,8 +411,8 @@ export async function storeCopies(
   encoders: Encoders,
 ): Promise<void> {
   const key = blobMetaKey(blob);
-  const before = await store.getVersioned(key);
-  const listed = before ? parseBlobMeta(before.value, blob).encodings : undefined;
+  const before = await store.get(key);
+  const listed = before ? parseBlobMeta(before, blob).encodings : undefined;
   const made: Encodings = {};
   for (const [name, encode] of Object.entries(encoders) as [
     keyof Encoders,
@@ -428,14 +425,17 @@ export async function storeCopies(
     made[name] = { size: packed.length, sha256: toHex(await sha256(packed)) };
   }
   if (!Object.keys(made).length) return;
-  // Another publisher may record copies meanwhile: merge with what is there, by compare-and-swap.
-  for (let attempt = 1; attempt <= COMMIT_TRIES; attempt++) {
-    const current = await store.getVersioned(key);
-    const meta = current ? parseBlobMeta(current.value, blob) : { size: bytes.length };
-    const encodings = { ...made, ...meta.encodings };
-    if (await store.putIf(key, serializeBlobMeta({ ...meta, encodings }), current?.version ?? null)) return;
-  }
-  throw new StoreError(`the record of blob ${blob} changed under ${COMMIT_TRIES} tries to list its copies`);
+  // Another publisher may record copies meanwhile: merge with what is there.
+  await swapRecord(
+    store,
+    key,
+    (current) => {
+      const meta = current ? parseBlobMeta(current.value, blob) : { size: bytes.length };
+      const encodings = { ...made, ...meta.encodings };
+      return { write: serializeBlobMeta({ ...meta, encodings }), result: undefined };
+    },
+    `list the copies of blob ${blob}`,
+  );
 }
 
 /** Shared-everything glue expects thread-local globals, which no engine has natively yet. */

@@ -9,6 +9,7 @@ import { dataModule } from '../inspect/wasm-builder.js';
 import { createCatalog } from './catalog.js';
 import { moduleKey, parseModule } from './manifest.js';
 import { publish } from './publish.js';
+import { versionKey } from './records.js';
 import type { Store } from './store.js';
 import { memoryStore } from './stores/memory.js';
 import {
@@ -18,7 +19,6 @@ import {
   removeVersion,
   rollback,
   VersionError,
-  versionKey,
 } from './versions.js';
 
 const bytes = (n: number) => dataModule(256, n);
