@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startServer } from '../src/node/serve.js';
-import { blobMetaKey } from '../src/registry/manifest.js';
+import { blobMetaKey } from '../src/registry/records.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { codeWasm } from './load-sizes.js';
 import { median, ms, type Row, type Section } from './stats.js';

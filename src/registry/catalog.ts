@@ -1,26 +1,22 @@
 import { ADDRESS, sha256, toHex } from '../contract/address.js';
-import { VERSION } from '../contract/names.js';
+import { NAME, VERSION } from '../contract/names.js';
 import { BUNDLE_ID, type Bundle } from './bundle.js';
+import { ensureMigrated } from './migrate.js';
 import {
-  type BlobMeta,
   blobMetaKey,
   bundleKey,
   CHANGES_KEY,
-  type Manifest,
   MODULES_PREFIX,
-  type ModuleEntry,
   moduleKey,
   moduleNameOf,
-  NAME,
   parseBlobMeta,
   parseBundle,
   parseModule,
-  SCHEMA,
-} from './manifest.js';
-import { ensureMigrated } from './migrate.js';
-import { versionKey } from './records.js';
+  parsePinned,
+  versionKey,
+} from './records.js';
+import { type BlobMeta, type Manifest, type ModuleEntry, type Removed, SCHEMA } from './schema.js';
 import type { Store } from './store.js';
-import { parsePinned, type Removed } from './versions.js';
 
 /**
  * Every module of a store, read and validated now (no cache): for the command line and tests.

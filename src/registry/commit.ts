@@ -7,11 +7,10 @@
  */
 
 import { ADDRESS, hexOf } from '../contract/address.js';
-import { isVersion, VERSION_RULE } from '../contract/names.js';
+import { isVersion, NAME, VERSION_RULE } from '../contract/names.js';
 import { BUNDLE_PATH, MAX_BUNDLE_FILES, ROLES, type Role, roleOf } from './bundle.js';
 import { parseDeclaration } from './declaration.js';
 import { withPublishLease } from './locks.js';
-import { MAX_VARIANTS, NAME } from './manifest.js';
 import {
   type BundleFileInput,
   type Defer,
@@ -20,6 +19,7 @@ import {
   publishSet,
   type VariantInput,
 } from './publish.js';
+import { MAX_VARIANTS } from './schema.js';
 import type { Store } from './store.js';
 import { readFile, UploadError } from './upload.js';
 

@@ -14,13 +14,12 @@ import { BUNDLE_PATH, type Bundle, bundleId, MAX_BUNDLE_FILES, missingReferences
 import { applyDeclaration, DeclarationError, type VariantDeclaration } from './declaration.js';
 import { missingImports } from './glue-imports.js';
 import { leasedOnWrite } from './locks.js';
+import { ensureMigrated } from './migrate.js';
 import {
   blobKey,
   blobMetaKey,
   bundleKey,
-  type Encodings,
-  MAX_VARIANTS,
-  type ModuleEntry,
+  fileKey,
   markChanged,
   moduleKey,
   parseBlobMeta,
@@ -28,11 +27,9 @@ import {
   serializeBlobMeta,
   serializeBundle,
   serializeModule,
-  type Variant,
-  validateEntry,
-} from './manifest.js';
-import { ensureMigrated } from './migrate.js';
-import { fileKey, swapRecord } from './records.js';
+  swapRecord,
+} from './records.js';
+import { type Encodings, MAX_VARIANTS, type ModuleEntry, type Variant, validateEntry } from './schema.js';
 import type { Store } from './store.js';
 import { keepSnapshot, nextVersion } from './versions.js';
 

@@ -1,10 +1,31 @@
 /**
- * The registry's records in the store: the one file that knows their keys, and the one
- * compare-and-swap every writer of a shared record goes through (read → apply → putIf → retry).
- * Locks and garbage collection keep their own bookkeeping keys (locks.ts, gc.ts).
+ * The registry's records in the store (contract.md), one small JSON record per thing, validated
+ * on load (schema.ts): `modules/<name>.json` (a module, its version and its variants in preference
+ * order), `versions/<name>/v<enc>.json` (a version's snapshot or tombstone), `blobs/sha256-<hex>.json`
+ * (a blob's size and precompressed copies), `bundles/<id>.json` (a bundle's files). Blobs and bundle
+ * files are content-addressed beside them. A publish rewrites one module record, so nothing a
+ * request or a publish does grows with the number of modules. This is the one file that knows the
+ * keys, and holds the one compare-and-swap every writer of a shared record goes through. Locks and
+ * garbage collection keep their own bookkeeping keys (locks.ts, gc.ts); stores of one
+ * `manifest.json` (schemas 1 and 2) are upgraded in place (migrate.ts).
  */
-import { addressOfHex, toHex } from '../contract/address.js';
-import { encodeVersionKey, NAME } from '../contract/names.js';
+import { ADDRESS, addressOfHex, toHex } from '../contract/address.js';
+import { encodeVersionKey, NAME, VERSION } from '../contract/names.js';
+import { BUNDLE_ID, type Bundle } from './bundle.js';
+import {
+  type BlobMeta,
+  type Encodings,
+  isObject,
+  type Json,
+  ManifestError,
+  type ModuleEntry,
+  need,
+  type Removed,
+  SCHEMA,
+  validateBundle,
+  validateEncodings,
+  validateModule,
+} from './schema.js';
 import { type Store, StoreError, type Versioned } from './store.js';
 
 export const MODULES_PREFIX = 'modules/';
@@ -69,4 +90,110 @@ export async function swapRecord<T>(
     await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
   }
   throw new StoreError(`the record changed under ${SWAP_TRIES} tries to ${what}: try again`);
+}
+
+export function parseJson(bytes: Uint8Array, field: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new ManifestError(field, 'is not valid JSON');
+  }
+}
+
+const encode = (value: unknown): Uint8Array =>
+  new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
+
+/** A module's record as stored. */
+export function serializeModule(name: string, entry: ModuleEntry): Uint8Array {
+  return encode({ schema: SCHEMA, name, ...entry });
+}
+
+/** A stored record's JSON: an object of this version's schema, else a ManifestError naming `at`. */
+function openRecord(bytes: Uint8Array, at: string): Json {
+  const data = parseJson(bytes, at);
+  need(isObject(data), at, 'must be an object');
+  need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
+  return data;
+}
+
+/** Parses and validates the record stored for module `name` (`at`: the field errors are named from). */
+export function parseModule(
+  bytes: Uint8Array,
+  name: string,
+  at = `modules.${NAME.test(name) ? name : '(name)'}`,
+): ModuleEntry {
+  const data = openRecord(bytes, at);
+  need(data.name === name, `${at}.name`, 'must be the name the record is stored under');
+  const { schema: _schema, name: _name, ...entry } = data;
+  validateModule(entry, at);
+  return entry as unknown as ModuleEntry;
+}
+
+export const serializeBlobMeta = (meta: BlobMeta): Uint8Array => encode({ schema: SCHEMA, ...meta });
+
+/** Parses and validates a blob's record. */
+export function parseBlobMeta(bytes: Uint8Array, blob: string): BlobMeta {
+  const at = `blobs.${ADDRESS.test(blob) ? blob : '(blob)'}`;
+  const data = openRecord(bytes, at);
+  need(
+    Number.isSafeInteger(data.size) && (data.size as number) >= 0,
+    `${at}.size`,
+    'must be a non-negative integer',
+  );
+  if (data.encodings !== undefined) validateEncodings(data.encodings, `${at}.encodings`);
+  return { size: data.size as number, ...(data.encodings ? { encodings: data.encodings as Encodings } : {}) };
+}
+
+export const serializeBundle = (bundle: Bundle): Uint8Array => encode({ schema: SCHEMA, ...bundle });
+
+/** Parses and validates a bundle's record; its id must be the one it is stored under. */
+export function parseBundle(bytes: Uint8Array, id: string): Bundle {
+  const at = `bundles.${BUNDLE_ID.test(id) ? id : '(id)'}`;
+  const data = openRecord(bytes, at);
+  need(data.id === id, `${at}.id`, 'must be the id the record is stored under');
+  const wasm = Array.isArray(data.files)
+    ? (data.files as unknown[]).find((f) => isObject(f) && f.role === 'wasm')
+    : undefined;
+  const blob = isObject(wasm) ? addressOfHex(String(wasm.sha256)) : '';
+  validateBundle(data, blob, at);
+  const { schema: _schema, ...bundle } = data;
+  return bundle as unknown as Bundle;
+}
+
+/** A version's snapshot as stored: the module record, and when it was published. */
+export function serializeSnapshot(name: string, entry: ModuleEntry, published: string): Uint8Array {
+  return encode({ schema: SCHEMA, name, ...entry, published });
+}
+
+export const serializeTombstone = (name: string, version: string, removed: string): Uint8Array =>
+  encode({ schema: SCHEMA, name, version, removed });
+
+/** Parses a version's record: its snapshot (the module record, `published` kept apart) or its tombstone. */
+export function parseVersionRecord(
+  bytes: Uint8Array,
+  name: string,
+  version: string,
+): { entry: ModuleEntry; published: string | null } | Removed {
+  const at = `versions.${NAME.test(name) ? name : '(name)'}.${VERSION.test(version) ? version : '(version)'}`;
+  const data = parseJson(bytes, at);
+  if (isObject(data) && 'removed' in data) {
+    if (
+      data.schema !== SCHEMA ||
+      data.name !== name ||
+      data.version !== version ||
+      typeof data.removed !== 'string'
+    )
+      throw new ManifestError(at, 'must be a tombstone { schema, name, version, removed } of this version');
+    return { version, removed: data.removed };
+  }
+  const { published, ...entry } = parseModule(bytes, name, at) as ModuleEntry & { published?: unknown };
+  if (entry.version !== version)
+    throw new ManifestError(`${at}.version`, 'must be the version it is stored under');
+  return { entry, published: typeof published === 'string' ? published : null };
+}
+
+/** A version's record as the catalog keeps it: the module record it pins, or its tombstone. */
+export function parsePinned(bytes: Uint8Array, name: string, version: string): ModuleEntry | Removed {
+  const got = parseVersionRecord(bytes, name, version);
+  return 'entry' in got ? got.entry : got;
 }

@@ -6,18 +6,24 @@
  * is its snapshot, or the current record, or both; a publish, a rollback and a removal each keep it,
  * by compare-and-swap, against each other in any interleaving.
  */
-import { NAME, VERSION } from '../contract/names.js';
+import { VERSION } from '../contract/names.js';
 import { DeclarationError } from './declaration.js';
-import { ManifestError, type ModuleEntry, parseModule, SCHEMA, serializeModule } from './manifest.js';
 import { ensureMigrated } from './migrate.js';
-import { markChanged, moduleKey, swapRecord, versionKey, versionsPrefix } from './records.js';
+import {
+  markChanged,
+  moduleKey,
+  parseModule,
+  parsePinned,
+  parseVersionRecord,
+  serializeModule,
+  serializeSnapshot,
+  serializeTombstone,
+  swapRecord,
+  versionKey,
+  versionsPrefix,
+} from './records.js';
+import { isRemoved, ManifestError, type ModuleEntry, type Removed } from './schema.js';
 import type { Store, Versioned } from './store.js';
-
-/** A removed version's record: what a pinned request for it is told (410). */
-export interface Removed {
-  version: string;
-  removed: string;
-}
 
 /** A version as `GET /v1/modules/:name/versions` lists it. */
 export interface VersionInfo {
@@ -48,54 +54,6 @@ export class VersionError extends Error {
     super(message);
     this.name = 'VersionError';
   }
-}
-
-const encode = (value: unknown): Uint8Array =>
-  new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
-
-/** A version's snapshot as stored: the module record, and when it was published. */
-export function serializeSnapshot(name: string, entry: ModuleEntry, published: string): Uint8Array {
-  return encode({ schema: SCHEMA, name, ...entry, published });
-}
-
-export const serializeTombstone = (name: string, version: string, removed: string): Uint8Array =>
-  encode({ schema: SCHEMA, name, version, removed });
-
-export const isRemoved = (record: object): record is Removed => 'removed' in record;
-
-/** Parses a version's record: its snapshot (the module record, `published` kept apart) or its tombstone. */
-export function parseVersionRecord(
-  bytes: Uint8Array,
-  name: string,
-  version: string,
-): { entry: ModuleEntry; published: string | null } | Removed {
-  const at = `versions.${NAME.test(name) ? name : '(name)'}.${VERSION.test(version) ? version : '(version)'}`;
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new ManifestError(at, 'is not valid JSON');
-  }
-  if (typeof data === 'object' && data !== null && 'removed' in data) {
-    if (
-      data.schema !== SCHEMA ||
-      data.name !== name ||
-      data.version !== version ||
-      typeof data.removed !== 'string'
-    )
-      throw new ManifestError(at, 'must be a tombstone { schema, name, version, removed } of this version');
-    return { version, removed: data.removed };
-  }
-  const { published, ...entry } = parseModule(bytes, name, at) as ModuleEntry & { published?: unknown };
-  if (entry.version !== version)
-    throw new ManifestError(`${at}.version`, 'must be the version it is stored under');
-  return { entry, published: typeof published === 'string' ? published : null };
-}
-
-/** A version's record as the catalog keeps it: the module record it pins, or its tombstone. */
-export function parsePinned(bytes: Uint8Array, name: string, version: string): ModuleEntry | Removed {
-  const got = parseVersionRecord(bytes, name, version);
-  return 'entry' in got ? got.entry : got;
 }
 
 /** Writes a version's snapshot unless its key holds one (or its tombstone) already: written once, never changed. */

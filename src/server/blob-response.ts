@@ -7,7 +7,8 @@
 import type { Context } from 'hono';
 import { contentDigestOf, hexOf, sha256, toHex } from '../contract/address.js';
 import type { BlobCache } from '../registry/blob-cache.js';
-import { blobKey, type Encodings } from '../registry/manifest.js';
+import { blobKey } from '../registry/records.js';
+import type { Encodings } from '../registry/schema.js';
 import type { Store } from '../registry/store.js';
 import { ApiError } from './errors.js';
 

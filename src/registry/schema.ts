@@ -1,12 +1,7 @@
 /**
- * What the registry records (contract.md), one small JSON record per thing, each validated on load
- * with an error that names the field (`modules.demo.variants[1].blob`), never a stack:
- * - `modules/<name>.json`: a module, its version and its variants in preference order (schema 3);
- * - `blobs/sha256-<hex>.json`: a blob's size and its precompressed copies;
- * - `bundles/<id>.json`: a variant bundle's files.
- * Blobs and bundle files are content-addressed beside them. A publish rewrites one module record,
- * so nothing a request or a publish does grows with the number of modules. Stores written before
- * (one `manifest.json`, schemas 1 and 2) are read once and upgraded in place (migrate.ts).
+ * The shape of what the registry records (contract.md), checked on load with an error that names
+ * the field (`modules.demo.variants[1].blob`), never a stack: modules, their variants, blobs'
+ * precompressed copies and bundles. Pure: how they are stored is records.ts.
  */
 
 import { ADDRESS, addressOfHex, HEX64 } from '../contract/address.js';
@@ -25,10 +20,6 @@ import { BUNDLE_ID, BUNDLE_PATH, type Bundle, MAX_BUNDLE_FILES, ROLES } from './
 
 /** The schema of the records this version writes. */
 export const SCHEMA = 3;
-/** The schemas of the one-file manifest of earlier versions, read only to upgrade it. */
-const LEGACY_SCHEMAS: readonly number[] = [1, 2];
-
-export { NAME };
 /** Most variants one module may hold. */
 export const MAX_VARIANTS = 32;
 
@@ -88,99 +79,11 @@ export class ManifestError extends Error {
   }
 }
 
-export {
-  blobKey,
-  blobMetaKey,
-  bundleKey,
-  CHANGES_KEY,
-  LEGACY_MANIFEST_KEY,
-  MODULES_PREFIX,
-  markChanged,
-  moduleKey,
-  moduleNameOf,
-} from './records.js';
+export type Json = Record<string, unknown>;
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function need(ok: boolean, field: string, problem: string): asserts ok {
+export function need(ok: boolean, field: string, problem: string): asserts ok {
   if (!ok) throw new ManifestError(field, problem);
-}
-
-function parseJson(bytes: Uint8Array, field: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new ManifestError(field, 'is not valid JSON');
-  }
-}
-
-const encode = (value: unknown): Uint8Array =>
-  new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
-
-/** A module's record as stored. */
-export function serializeModule(name: string, entry: ModuleEntry): Uint8Array {
-  return encode({ schema: SCHEMA, name, ...entry });
-}
-
-/** A stored record's JSON: an object of this version's schema, else a ManifestError naming `at`. */
-function openRecord(bytes: Uint8Array, at: string): Json {
-  const data = parseJson(bytes, at);
-  need(isObject(data), at, 'must be an object');
-  need(data.schema === SCHEMA, `${at}.schema`, `must be ${SCHEMA} (the schema this server reads)`);
-  return data;
-}
-
-/** Parses and validates the record stored for module `name` (`at`: the field errors are named from). */
-export function parseModule(
-  bytes: Uint8Array,
-  name: string,
-  at = `modules.${NAME.test(name) ? name : '(name)'}`,
-): ModuleEntry {
-  const data = openRecord(bytes, at);
-  need(data.name === name, `${at}.name`, 'must be the name the record is stored under');
-  const { schema: _schema, name: _name, ...entry } = data;
-  validateModule(entry, at);
-  return entry as unknown as ModuleEntry;
-}
-
-export const serializeBlobMeta = (meta: BlobMeta): Uint8Array => encode({ schema: SCHEMA, ...meta });
-
-/** Parses and validates a blob's record. */
-export function parseBlobMeta(bytes: Uint8Array, blob: string): BlobMeta {
-  const at = `blobs.${ADDRESS.test(blob) ? blob : '(blob)'}`;
-  const data = openRecord(bytes, at);
-  need(
-    Number.isSafeInteger(data.size) && (data.size as number) >= 0,
-    `${at}.size`,
-    'must be a non-negative integer',
-  );
-  if (data.encodings !== undefined) validateEncodings(data.encodings, `${at}.encodings`);
-  return { size: data.size as number, ...(data.encodings ? { encodings: data.encodings as Encodings } : {}) };
-}
-
-export const serializeBundle = (bundle: Bundle): Uint8Array => encode({ schema: SCHEMA, ...bundle });
-
-/** Parses and validates a bundle's record; its id must be the one it is stored under. */
-export function parseBundle(bytes: Uint8Array, id: string): Bundle {
-  const at = `bundles.${BUNDLE_ID.test(id) ? id : '(id)'}`;
-  const data = openRecord(bytes, at);
-  need(data.id === id, `${at}.id`, 'must be the id the record is stored under');
-  const wasm = Array.isArray(data.files)
-    ? (data.files as unknown[]).find((f) => isObject(f) && f.role === 'wasm')
-    : undefined;
-  const blob = isObject(wasm) ? addressOfHex(String(wasm.sha256)) : '';
-  validateBundle(data, blob, at);
-  const { schema: _schema, ...bundle } = data;
-  return bundle as unknown as Bundle;
-}
-
-/**
- * A module by name, own entries only: `modules.constructor` would otherwise be `Object` itself
- * (`constructor` is a valid module name), a 500 on read and a write onto `Object` at publish.
- */
-export function moduleOf(manifest: Manifest, name: string): ModuleEntry | undefined {
-  return Object.hasOwn(manifest.modules, name) ? manifest.modules[name] : undefined;
 }
 
 /** A module entry as publish builds it: checked before it is written. */
@@ -188,7 +91,7 @@ export function validateEntry(entry: ModuleEntry, name: string): void {
   validateModule(entry, `modules.${name}`);
 }
 
-function validateModule(entry: unknown, at: string): asserts entry is ModuleEntry {
+export function validateModule(entry: unknown, at: string): asserts entry is ModuleEntry {
   need(isObject(entry), at, 'must be an object');
   need(typeof entry.version === 'string' && VERSION.test(entry.version), `${at}.version`, VERSION_RULE);
   need(
@@ -263,7 +166,7 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
   if (v.bundle !== undefined) validateBundle(v.bundle, v.blob as string, `${at}.bundle`);
 }
 
-function validateEncodings(encodings: unknown, at: string): asserts encodings is Encodings {
+export function validateEncodings(encodings: unknown, at: string): asserts encodings is Encodings {
   need(isObject(encodings), at, 'must be an object mapping br/gzip to copies');
   for (const [k, copy] of Object.entries(encodings)) {
     const cat = `${at}.${k === 'br' || k === 'gzip' ? k : '(name)'}`;
@@ -286,7 +189,7 @@ function validateEncodings(encodings: unknown, at: string): asserts encodings is
  * A bundle's record: its files unique and well-named, its entry one of them, and exactly one file
  * in the `wasm` role, which is the variant's own blob: a glue is never paired with another build's wasm.
  */
-function validateBundle(b: unknown, blob: string, at: string): void {
+export function validateBundle(b: unknown, blob: string, at: string): void {
   need(isObject(b), at, 'must be an object { id, entry, files }');
   need(typeof b.id === 'string' && BUNDLE_ID.test(b.id), `${at}.id`, 'must be 32 lowercase hex');
   need(
@@ -322,44 +225,10 @@ function validateBundle(b: unknown, blob: string, at: string): void {
   need(typeof b.entry === 'string' && paths.has(b.entry), `${at}.entry`, 'must be one of its files');
 }
 
-/** A module of the legacy one-file manifest: its variants may carry their blobs' precompressed copies. */
-export type LegacyModule = Omit<ModuleEntry, 'variants'> & {
-  variants: (Variant & { encodings?: Encodings })[];
-};
-
-/**
- * Parses and validates the one-file manifest of schemas 1 and 2, which only the upgrade reads.
- * Copies recorded with a bare size (`"br": 1234`, before copies carried their own hash) cannot be
- * checked, so they are forgotten (the identity bytes are served instead) rather than trusted.
- */
-export function parseLegacyManifest(bytes: Uint8Array): {
-  schema: number;
-  modules: Record<string, LegacyModule>;
-} {
-  const data = parseJson(bytes, '(root)');
-  need(isObject(data), '(root)', 'must be an object');
-  need(
-    LEGACY_SCHEMAS.includes(data.schema as number),
-    'schema',
-    `must be one of ${LEGACY_SCHEMAS.join(', ')} (the one-file manifests this server upgrades)`,
-  );
-  need(isObject(data.modules), 'modules', 'must be an object');
-  for (const [name, entry] of Object.entries(data.modules)) {
-    const at = `modules.${NAME.test(name) ? name : '(name)'}`;
-    need(NAME.test(name), at, 'module name must match [a-z0-9][a-z0-9._-]{0,63}');
-    validateModule(entry, at);
-    entry.variants.forEach((v, i) => {
-      const copies = (v as { encodings?: unknown }).encodings;
-      if (copies === undefined) return;
-      if (isObject(copies)) {
-        for (const k of ['br', 'gzip']) if (typeof copies[k] === 'number') delete copies[k];
-        if (Object.keys(copies).length === 0) {
-          delete (v as { encodings?: unknown }).encodings;
-          return;
-        }
-      }
-      validateEncodings(copies, `${at}.variants[${i}].encodings`);
-    });
-  }
-  return data as unknown as { schema: number; modules: Record<string, LegacyModule> };
+/** A removed version's record: what a pinned request for it is told (410). */
+export interface Removed {
+  version: string;
+  removed: string;
 }
+
+export const isRemoved = (record: object): record is Removed => 'removed' in record;
