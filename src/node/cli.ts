@@ -6,7 +6,7 @@ import { probe } from '../detect/index.js';
 import { InspectError, inspect } from '../inspect/index.js';
 import { threadModel, VARIANT_HOSTS } from '../profile/caps.js';
 import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
-import { PublishError } from '../registry/publish.js';
+import { PublishError } from '../registry/plan.js';
 import { ManifestError } from '../registry/schema.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { type FolderPlan, glueBeside, planFile, planFolder } from './description.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import type { Encoders } from '../registry/copies.js';
 import { ensureMigrated } from '../registry/migrate.js';
-import { type Encoders, publishSet } from '../registry/publish.js';
+import { publishSet } from '../registry/publish.js';
 import { MODULES_PREFIX } from '../registry/records.js';
 import type { Store } from '../registry/store.js';
 import { PACKAGE_ROOT } from './assets.js';

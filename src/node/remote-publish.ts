@@ -11,7 +11,8 @@ import { inspect } from '../inspect/index.js';
 import { type Role, roleOf } from '../registry/bundle.js';
 import type { CommitRequest } from '../registry/commit.js';
 import type { VariantDeclaration } from '../registry/declaration.js';
-import { glueOf, type PublishSetResult } from '../registry/publish.js';
+import { glueOf } from '../registry/plan.js';
+import type { PublishSetResult } from '../registry/publish.js';
 import type { Variant } from '../registry/schema.js';
 import type { FolderPlan } from './description.js';
 

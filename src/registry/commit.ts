@@ -9,16 +9,11 @@
 import { ADDRESS, hexOf } from '../contract/address.js';
 import { isVersion, NAME, VERSION_RULE } from '../contract/names.js';
 import { BUNDLE_PATH, MAX_BUNDLE_FILES, ROLES, type Role, roleOf } from './bundle.js';
+import type { Encoders } from './copies.js';
 import { parseDeclaration } from './declaration.js';
 import { withPublishLease } from './locks.js';
-import {
-  type BundleFileInput,
-  type Defer,
-  type Encoders,
-  type PublishSetResult,
-  publishSet,
-  type VariantInput,
-} from './publish.js';
+import type { BundleFileInput, VariantInput } from './plan.js';
+import { type Defer, type PublishSetResult, publishSet } from './publish.js';
 import { MAX_VARIANTS } from './schema.js';
 import type { Store } from './store.js';
 import { readFile, UploadError } from './upload.js';

@@ -5,7 +5,7 @@ import { InspectError } from '../inspect/index.js';
 import { ProfileError } from '../profile/codec.js';
 import { DeclarationError } from '../registry/declaration.js';
 import { GcError } from '../registry/gc-refs.js';
-import { PublishError } from '../registry/publish.js';
+import { PublishError } from '../registry/plan.js';
 import { ManifestError } from '../registry/schema.js';
 import { StoreError } from '../registry/store.js';
 import { VersionError } from '../registry/versions.js';
