@@ -16,11 +16,9 @@ import {
   noReferences,
   parseRecord,
   type References,
-  ROOT_PREFIXES,
-  SWEPT_PREFIXES,
 } from './gc-refs.js';
 import { type Held, type LockOptions, takeGcLock } from './locks.js';
-import { blobKey, blobMetaKey, bundleKey, fileKey } from './records.js';
+import { blobKey, blobMetaKey, bundleKey, fileKey, ROOT_PREFIXES, SWEPT_PREFIXES } from './records.js';
 import type { Store } from './store.js';
 
 export { GcError } from './gc-refs.js';

@@ -47,6 +47,23 @@ export const LEGACY_MANIFEST_KEY = 'manifest.json';
  */
 export const CHANGES_KEY = 'changes';
 
+/** The content folders garbage collection sweeps; everything else (records, locks, `changes`) it never deletes. */
+export const SWEPT_PREFIXES = ['blobs/', 'bundles/', 'files/'] as const;
+/** The folders whose every record is a root of garbage collection. */
+export const ROOT_PREFIXES = ['modules/', 'versions/'] as const;
+
+const BLOB_KEY = /^blobs\/sha256-([0-9a-f]{64})\.(?:wasm|wasm\.br|wasm\.gz|json)$/;
+const FILE_KEY = /^files\/sha256-([0-9a-f]{64})$/;
+const BUNDLE_KEY = /^bundles\/([0-9a-f]{32})\.json$/;
+
+/** A swept key by what names it; null for a key of no known shape (kept: never collect on a guess). */
+export function contentOf(key: string): { hex: string } | { bundle: string } | null {
+  const hex = BLOB_KEY.exec(key)?.[1] ?? FILE_KEY.exec(key)?.[1];
+  if (hex) return { hex };
+  const bundle = BUNDLE_KEY.exec(key)?.[1];
+  return bundle ? { bundle } : null;
+}
+
 /** The module a record key names (`modules/demo.json` → `demo`), or null for any other key. */
 export function moduleNameOf(key: string): string | null {
   const m = /^modules\/(.+)\.json$/.exec(key);
