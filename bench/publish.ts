@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startServer } from '../src/node/serve.js';
-import { blobMetaKey } from '../src/registry/manifest.js';
+import { blobMetaKey } from '../src/registry/records.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { bareUploadServer } from './bare-upload.js';
 import { codeWasm } from './load-sizes.js';

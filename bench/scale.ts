@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { startServer } from './src/node/serve.ts';
 import { nodeEncoders } from './src/node/encoders.ts';
 import { readModules } from './src/registry/catalog.ts';
-import { moduleKey, serializeModule } from './src/registry/manifest.ts';
+import { moduleKey, serializeModule } from './src/registry/records.ts';
 import { publish } from './src/registry/publish.ts';
 import { fsStore } from './src/registry/stores/fs.ts';
 import { memoryStore } from './src/registry/stores/memory.ts';

@@ -6,7 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { moduleKey } from '../src/registry/manifest.js';
+import { moduleKey } from '../src/registry/records.js';
 import type { Store } from '../src/registry/store.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';

@@ -6,7 +6,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gzipEncoder } from '../src/registry/publish.js';
+import { gzipEncoder } from '../src/registry/copies.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';
 import { BIG, hexOf, TOKEN } from './harness/trust.js';

@@ -19,7 +19,7 @@ import {
   vi,
 } from 'vitest';
 import { nodeEncoders } from '../src/node/encoders.js';
-import { blobKey, blobMetaKey, LEGACY_MANIFEST_KEY, parseBlobMeta } from '../src/registry/manifest.js';
+import { blobKey, blobMetaKey, LEGACY_MANIFEST_KEY, parseBlobMeta } from '../src/registry/records.js';
 import { fsStore } from '../src/registry/stores/fs.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';

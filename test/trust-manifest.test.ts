@@ -10,16 +10,16 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { startServer } from '../src/node/serve.js';
 import { readModules } from '../src/registry/catalog.js';
+import { parseLegacyManifest } from '../src/registry/migrate.js';
+import { publish } from '../src/registry/publish.js';
 import {
   blobMetaKey,
   LEGACY_MANIFEST_KEY,
-  ManifestError,
   moduleKey,
   parseBlobMeta,
-  parseLegacyManifest,
   parseModule,
-} from '../src/registry/manifest.js';
-import { publish } from '../src/registry/publish.js';
+} from '../src/registry/records.js';
+import { ManifestError } from '../src/registry/schema.js';
 import type { Store } from '../src/registry/store.js';
 import { memoryStore } from '../src/registry/stores/memory.js';
 import { createApp } from '../src/server/app.js';

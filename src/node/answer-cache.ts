@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Capability } from '../profile/caps.js';
 import type { Catalog } from '../registry/catalog.js';
-import type { ModuleEntry } from '../registry/manifest.js';
+import type { ModuleEntry } from '../registry/schema.js';
 import { negotiatedCacheKey } from '../server/cache-key.js';
 import { profileFrom } from '../server/profile-input.js';
 import type { Stats } from '../server/stats.js';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { MODULES_PREFIX } from '../registry/manifest.js';
+import type { Encoders } from '../registry/copies.js';
 import { ensureMigrated } from '../registry/migrate.js';
-import { type Encoders, publishSet } from '../registry/publish.js';
+import { publishSet } from '../registry/publish.js';
+import { MODULES_PREFIX } from '../registry/records.js';
 import type { Store } from '../registry/store.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { planFolder } from './description.js';

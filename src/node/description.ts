@@ -12,7 +12,7 @@ import { isVersion, NAME, NAME_RULE, VERSION_RULE } from '../contract/names.js';
 import { MAX_INSPECT_BYTES } from '../inspect/index.js';
 import { MAX_BUNDLE_FILES } from '../registry/bundle.js';
 import { DeclarationError, parseDeclaration } from '../registry/declaration.js';
-import type { BundleInput, PublishSetInput, VariantInput } from '../registry/publish.js';
+import type { BundleInput, PublishSetInput, VariantInput } from '../registry/plan.js';
 import { dotnetWasm, entryOf, sameCrateTargets } from './layout.js';
 
 export const DESCRIPTION_FILE = 'weft.json';

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import type { Encoders } from '../registry/publish.js';
+import type { Encoders } from '../registry/copies.js';
 
 const br = promisify(brotliCompress);
 const gz = promisify(gzip);

@@ -4,7 +4,7 @@
  * loads, which wasm of a .NET `_framework` is the runtime. Pure: description.ts reads the folder.
  */
 import { missingReferences, roleOf } from '../registry/bundle.js';
-import type { BundleInput } from '../registry/publish.js';
+import type { BundleInput } from '../registry/plan.js';
 import { chooseEntry, type GlueKind, glueKind } from './glue.js';
 
 const dirOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '');

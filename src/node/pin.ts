@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { modulePath } from '../contract/paths.js';
 import type { PinnedManifest } from '../profile/pinned.js';
-import { ManifestError } from '../registry/manifest.js';
 import { checkPinned, pinAnswer } from '../registry/pinned.js';
+import { ManifestError } from '../registry/schema.js';
 
 /** A server that did not answer, or answered something other than a module's manifest. */
 export class PinError extends Error {

@@ -13,8 +13,9 @@ import { inspect } from '../inspect/index.js';
 import { type Role, roleOf } from '../registry/bundle.js';
 import type { CommitRequest } from '../registry/commit.js';
 import type { VariantDeclaration } from '../registry/declaration.js';
-import type { Variant } from '../registry/manifest.js';
-import { glueOf, type PublishSetResult } from '../registry/publish.js';
+import { glueOf } from '../registry/plan.js';
+import type { PublishSetResult } from '../registry/publish.js';
+import type { Variant } from '../registry/schema.js';
 import type { FolderPlan } from './description.js';
 
 /** What a publish reports, from the store or from the server's answers. */

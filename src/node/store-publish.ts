@@ -6,7 +6,8 @@
  * shows where the time went. `--json` prints a summary on stdout.
  */
 import { resolve } from 'node:path';
-import { type Encoders, publishSet } from '../registry/publish.js';
+import type { Encoders } from '../registry/copies.js';
+import { publishSet } from '../registry/publish.js';
 import { fsStore } from '../registry/stores/fs.js';
 import type { FolderPlan } from './description.js';
 import { nodeEncoders } from './encoders.js';

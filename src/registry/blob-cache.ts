@@ -4,33 +4,20 @@
  * re-reading and re-hashing cannot serve anything wrong, and a store corrupted later is still caught
  * the next time the bytes are read from it (after eviction or a restart).
  */
+import { createLru } from './lru.js';
+
 export interface BlobCache {
   get(key: string): Uint8Array | undefined;
   set(key: string, bytes: Uint8Array): void;
 }
 
 export function createBlobCache(maxBytes: number): BlobCache {
-  const entries = new Map<string, Uint8Array>();
-  let total = 0;
+  const lru = createLru<Uint8Array>(maxBytes);
   return {
-    get(key) {
-      const bytes = entries.get(key);
-      if (bytes) {
-        // Re-insert: Map iteration order is insertion order, so the first key is the least recent.
-        entries.delete(key);
-        entries.set(key, bytes);
-      }
-      return bytes;
-    },
+    get: (key) => lru.get(key),
     set(key, bytes) {
-      if (bytes.length > maxBytes || entries.has(key)) return;
-      entries.set(key, bytes);
-      total += bytes.length;
-      for (const [old, value] of entries) {
-        if (total <= maxBytes) break;
-        entries.delete(old);
-        total -= value.length;
-      }
+      if (bytes.length > maxBytes || lru.peek(key)) return;
+      lru.set(key, bytes, bytes.length);
     },
   };
 }

@@ -3,7 +3,7 @@
  * together (its wasm, the glue compiled with it, its worker scripts, boot and data files), each
  * under the relative path the toolchain wrote, content-addressed as one unit. Pure.
  */
-import { addressOfHex, sha256, toHex } from '../contract/address.js';
+import { sha256, toHex } from '../contract/address.js';
 
 export const ROLES = ['wasm', 'glue', 'worker', 'data', 'boot'] as const;
 export type Role = (typeof ROLES)[number];
@@ -29,8 +29,6 @@ export const BUNDLE_ID = /^[0-9a-f]{32}$/;
 /** Relative, forward slashes, no `.`/`..` segments, no empty segments, printable and bounded. */
 export const BUNDLE_PATH = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._@+~-]+(?:\/[A-Za-z0-9._@+~-]+)*$/;
 export const MAX_BUNDLE_FILES = 2000;
-
-export const fileKey = (hex: string): string => `files/${addressOfHex(hex)}`;
 
 /** The role a file plays, from its name, as toolchains name them. */
 export function roleOf(path: string, wasmPath: string): Role {

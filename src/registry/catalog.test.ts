@@ -6,15 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { createCatalog, readModules } from './catalog.js';
-import {
-  CHANGES_KEY,
-  LEGACY_MANIFEST_KEY,
-  ManifestError,
-  type ModuleEntry,
-  markChanged,
-  moduleKey,
-  serializeModule,
-} from './manifest.js';
+import { CHANGES_KEY, LEGACY_MANIFEST_KEY, markChanged, moduleKey, serializeModule } from './records.js';
+import { ManifestError, type ModuleEntry } from './schema.js';
 import type { Store } from './store.js';
 import { memoryStore } from './stores/memory.js';
 

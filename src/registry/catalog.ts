@@ -1,25 +1,24 @@
 import { ADDRESS, sha256, toHex } from '../contract/address.js';
-import { VERSION } from '../contract/names.js';
+import { NAME, VERSION } from '../contract/names.js';
 import { BUNDLE_ID, type Bundle } from './bundle.js';
+import { createListing, type ModuleSummary } from './listing.js';
+import { createLru } from './lru.js';
+import { ensureMigrated } from './migrate.js';
 import {
-  type BlobMeta,
   blobMetaKey,
   bundleKey,
   CHANGES_KEY,
-  type Manifest,
   MODULES_PREFIX,
-  type ModuleEntry,
   moduleKey,
   moduleNameOf,
-  NAME,
   parseBlobMeta,
   parseBundle,
   parseModule,
-  SCHEMA,
-} from './manifest.js';
-import { ensureMigrated } from './migrate.js';
+  parsePinned,
+  versionKey,
+} from './records.js';
+import { type BlobMeta, type Manifest, type ModuleEntry, type Removed, SCHEMA } from './schema.js';
 import type { Store } from './store.js';
-import { parsePinned, type Removed, versionKey } from './versions.js';
 
 /**
  * Every module of a store, read and validated now (no cache): for the command line and tests.
@@ -42,13 +41,6 @@ const generations = new WeakMap<object, string>();
 /** The generation of a record this catalog loaded (`none` for one it did not). */
 export function generationOf(record: object): string {
   return generations.get(record) ?? 'none';
-}
-
-/** A module as `GET /v1/modules` lists it. */
-export interface ModuleSummary {
-  name: string;
-  version: string;
-  variants: string[];
 }
 
 export interface Catalog {
@@ -91,8 +83,6 @@ const MAX_AGE_MS = 60_000;
 interface Slot {
   at: number;
   value: Promise<Loaded>;
-  /** The stored size of the record once loaded (what the bound counts). */
-  size: number;
   /** The change token known when it was read. */
   token: string;
   /** What `value` resolved to, once it has. */
@@ -113,9 +103,10 @@ type Loaded = { parsed: object; generation: string; size: number } | null;
  * checked on every read). A store of an earlier version is upgraded first (migrate.ts).
  */
 export function createCatalog(store: Store, ttlMs = 2000): Catalog {
-  const slots = new Map<string, Slot>();
+  // Each counted as the stored size of its record once loaded.
+  const slots = createLru<Slot>(MAX_RECORD_BYTES);
   const refreshing = new Set<string>();
-  let listed: { at: number; value: Promise<ModuleSummary[]> } | undefined;
+  const listing = createListing(store, ttlMs);
   let changes = { token: '', at: Number.NEGATIVE_INFINITY };
   let checking = false;
 
@@ -140,7 +131,6 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     }
     return changes.token;
   };
-  let relisting: Promise<void> | undefined;
 
   const read = async (
     key: string,
@@ -161,41 +151,19 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
 
   const loadNow = (key: string, parse: (bytes: Uint8Array) => object): Promise<Loaded> => {
     const value = read(key, parse);
-    const slot: Slot = { at: Date.now(), value, size: 0, token: knownToken() };
-    remember(key, slot);
+    const slot: Slot = { at: Date.now(), value, token: knownToken() };
+    slots.set(key, slot, 0);
     value.then(
       (loaded) => {
         slot.loaded = loaded;
-        if (slots.get(key) === slot) resize(slot, loaded?.size ?? 0);
+        if (slots.peek(key) === slot) slots.set(key, slot, loaded?.size ?? 0);
       },
       // A failed load is not cached: the next request tries again.
       () => {
-        if (slots.get(key) === slot) forget(key);
+        if (slots.peek(key) === slot) slots.delete(key);
       },
     );
     return value;
-  };
-
-  let held = 0;
-  const resize = (slot: Slot, size: number) => {
-    held += size - slot.size;
-    slot.size = size;
-    // Map iteration is insertion order: the first key is the least recently used.
-    for (const [old, s] of slots) {
-      if (held <= MAX_RECORD_BYTES) break;
-      if (s !== slot) forget(old);
-    }
-  };
-  const forget = (key: string) => {
-    held -= slots.get(key)?.size ?? 0;
-    slots.delete(key);
-  };
-  /** Puts `slot` last (the most recently used), replacing what was cached for `key`. */
-  const remember = (key: string, slot: Slot) => {
-    const old = slots.get(key);
-    if (old) old === slot ? slots.delete(key) : forget(key);
-    slots.set(key, slot);
-    if (old !== slot) held += slot.size;
   };
 
   const refresh = (key: string, current: Slot, parse: (bytes: Uint8Array) => object) => {
@@ -206,10 +174,9 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
       try {
         const next = await read(key, parse, await current.value);
         // Only if nothing replaced the slot meanwhile (an invalidate, a newer load).
-        if (slots.get(key) === current) {
-          const slot: Slot = { at: Date.now(), value: Promise.resolve(next), size: 0, token, loaded: next };
-          remember(key, slot);
-          resize(slot, next?.size ?? 0);
+        if (slots.peek(key) === current) {
+          const slot: Slot = { at: Date.now(), value: Promise.resolve(next), token, loaded: next };
+          slots.set(key, slot, next?.size ?? 0);
         }
       } catch (err) {
         // Keep serving the last valid record; the next stale request tries again.
@@ -225,14 +192,14 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     parse: (bytes: Uint8Array) => T,
     keepMisses = true,
   ): Promise<T | null> => {
+    // Made the most recently used.
     const slot = slots.get(key);
     // A ttl of 0 never serves a cached record: every request reads the store.
     if (!slot || ttlMs <= 0) {
       const loaded = await loadNow(key, parse);
-      if (!loaded && !keepMisses && slots.get(key)?.loaded === null) forget(key);
+      if (!loaded && !keepMisses && slots.peek(key)?.loaded === null) slots.delete(key);
       return (loaded?.parsed ?? null) as T | null;
     }
-    remember(key, slot);
     if (!fresh(slot)) refresh(key, slot, parse);
     return ((await slot.value)?.parsed ?? null) as T | null;
   };
@@ -240,19 +207,6 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
   const fresh = (slot: Slot): boolean => {
     const age = Date.now() - slot.at;
     return age < ttlMs || (slot.token === knownToken() && age < MAX_AGE_MS);
-  };
-
-  const list = async (): Promise<ModuleSummary[]> => {
-    await ensureMigrated(store);
-    const names = (await store.list(MODULES_PREFIX)).map(moduleNameOf).filter((n) => n !== null);
-    const summaries: ModuleSummary[] = [];
-    for (const name of names) {
-      const bytes = await store.get(moduleKey(name));
-      if (!bytes) continue;
-      const entry = parseModule(bytes, name);
-      summaries.push({ name, version: entry.version, variants: entry.variants.map((v) => v.name) });
-    }
-    return summaries;
   };
 
   return {
@@ -277,44 +231,15 @@ export function createCatalog(store: Store, ttlMs = 2000): Catalog {
     blob: async (blob) =>
       ADDRESS.test(blob) ? record(blobMetaKey(blob), (bytes) => parseBlobMeta(bytes, blob)) : null,
     peek(name) {
-      const slot = ttlMs > 0 && NAME.test(name) ? slots.get(moduleKey(name)) : undefined;
+      const slot = ttlMs > 0 && NAME.test(name) ? slots.peek(moduleKey(name)) : undefined;
       return slot?.loaded && fresh(slot) ? (slot.loaded.parsed as ModuleEntry) : undefined;
     },
     bundle: async (id) =>
       BUNDLE_ID.test(id) ? record(bundleKey(id), (bytes) => parseBundle(bytes, id)) : null,
-    modules() {
-      if (ttlMs <= 0) return list();
-      const current = listed;
-      if (!current) {
-        const value = list();
-        const entry = { at: Date.now(), value };
-        listed = entry;
-        value.catch(() => {
-          if (listed === entry) listed = undefined;
-        });
-        return value;
-      }
-      if (Date.now() - current.at >= ttlMs && !relisting) {
-        // Like a record: the old listing is answered while the new one is read.
-        relisting = list()
-          .then((fresh) => {
-            if (listed === current) listed = { at: Date.now(), value: Promise.resolve(fresh) };
-          })
-          .catch((err) =>
-            console.error(
-              `weft: listing the modules failed: ${err instanceof Error ? err.message : String(err)}`,
-            ),
-          )
-          .finally(() => {
-            relisting = undefined;
-          });
-      }
-      return current.value;
-    },
+    modules: () => listing.get(),
     invalidate() {
       slots.clear();
-      held = 0;
-      listed = undefined;
+      listing.clear();
     },
   };
 }

@@ -7,19 +7,14 @@
  */
 
 import { ADDRESS, hexOf } from '../contract/address.js';
-import { isVersion, VERSION_RULE } from '../contract/names.js';
+import { isVersion, NAME, NAME_RULE, VERSION_RULE } from '../contract/names.js';
 import { BUNDLE_PATH, MAX_BUNDLE_FILES, ROLES, type Role, roleOf } from './bundle.js';
+import type { Encoders } from './copies.js';
 import { parseDeclaration } from './declaration.js';
 import { withPublishLease } from './locks.js';
-import { MAX_VARIANTS, NAME } from './manifest.js';
-import {
-  type BundleFileInput,
-  type Defer,
-  type Encoders,
-  type PublishSetResult,
-  publishSet,
-  type VariantInput,
-} from './publish.js';
+import type { BundleFileInput, VariantInput } from './plan.js';
+import { type Defer, type PublishSetResult, publishSet } from './publish.js';
+import { MAX_VARIANTS } from './schema.js';
 import type { Store } from './store.js';
 import { readFile, UploadError } from './upload.js';
 
@@ -79,8 +74,7 @@ export function parseCommit(raw: unknown): CommitRequest {
     const at = `variants[${i}]`;
     if (!isObject(v)) throw bad(at, 'must be an object');
     onlyKeys(v, VARIANT, at);
-    if (typeof v.name !== 'string' || !NAME.test(v.name))
-      throw bad(`${at}.name`, 'must match [a-z0-9][a-z0-9._-]{0,63}');
+    if (typeof v.name !== 'string' || !NAME.test(v.name)) throw bad(`${at}.name`, NAME_RULE);
     if (v.entry !== undefined && (typeof v.entry !== 'string' || !BUNDLE_PATH.test(v.entry)))
       throw bad(`${at}.entry`, 'must be the path of one of its files');
     if (!Array.isArray(v.files) || v.files.length === 0 || v.files.length > MAX_BUNDLE_FILES)

@@ -1,26 +1,10 @@
 /**
- * What garbage collection may collect and what keeps it, pure: the content keys gc sweeps (blobs,
- * bundle records, uploaded files) by the hash or id they are named by, and the references a record
- * holds, read conservatively: any sha256 hex and any bundle id anywhere in a record counts, so a
- * field gc does not know of (a later schema, a versions snapshot) can only keep more.
+ * What keeps content from garbage collection, pure (which keys gc sweeps and what names them is
+ * records.ts): the references a record holds, read conservatively: any sha256 hex and any bundle
+ * id anywhere in a record counts, so a field gc does not know of (a later schema, a versions
+ * snapshot) can only keep more.
  */
-
-/** The folders gc sweeps; everything else (records, locks, `changes`) it never deletes. */
-export const SWEPT_PREFIXES = ['blobs/', 'bundles/', 'files/'] as const;
-/** The folders whose every record is a root. */
-export const ROOT_PREFIXES = ['modules/', 'versions/'] as const;
-
-const BLOB_KEY = /^blobs\/sha256-([0-9a-f]{64})\.(?:wasm|wasm\.br|wasm\.gz|json)$/;
-const FILE_KEY = /^files\/sha256-([0-9a-f]{64})$/;
-const BUNDLE_KEY = /^bundles\/([0-9a-f]{32})\.json$/;
-
-/** A swept key by what names it; null for a key of no known shape (kept: never collect on a guess). */
-export function contentOf(key: string): { hex: string } | { bundle: string } | null {
-  const hex = BLOB_KEY.exec(key)?.[1] ?? FILE_KEY.exec(key)?.[1];
-  if (hex) return { hex };
-  const bundle = BUNDLE_KEY.exec(key)?.[1];
-  return bundle ? { bundle } : null;
-}
+import { contentOf } from './records.js';
 
 /** What records refer to: content hashes (blobs and files alike) and bundle ids. */
 export interface References {

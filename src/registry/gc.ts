@@ -8,7 +8,7 @@
  * once). Pure over the Store interface.
  */
 import { addressOfHex } from '../contract/address.js';
-import { BUNDLE_ID, fileKey } from './bundle.js';
+import { BUNDLE_ID } from './bundle.js';
 import {
   collectReferences,
   GcError,
@@ -16,11 +16,9 @@ import {
   noReferences,
   parseRecord,
   type References,
-  ROOT_PREFIXES,
-  SWEPT_PREFIXES,
 } from './gc-refs.js';
 import { type Held, type LockOptions, takeGcLock } from './locks.js';
-import { blobKey, blobMetaKey, bundleKey } from './manifest.js';
+import { blobKey, blobMetaKey, bundleKey, fileKey, ROOT_PREFIXES, SWEPT_PREFIXES } from './records.js';
 import type { Store } from './store.js';
 
 export { GcError } from './gc-refs.js';

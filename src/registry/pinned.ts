@@ -1,15 +1,16 @@
 /**
  * Checks a module's manifest before it is pinned (`weft manifest`, `weft/plugin`): the shape the
- * registry itself validates (manifest.ts, one home for those rules), and on top what makes it
+ * registry itself validates (schema.ts, one home for those rules), and on top what makes it
  * pinned: every URL content-addressed and agreeing with the integrity beside it (a blob URL names
  * the SHA-256 its integrity says; a bundle's id is recomputed from its files). Pure: no HTTP.
  */
 
 import { ADDRESS, addressOfHex, digestOfSri, toHex } from '../contract/address.js';
+import { NAME, NAME_RULE } from '../contract/names.js';
 import { PINNED_FORMAT, type PinnedManifest } from '../profile/pinned.js';
 import type { RemoteBundle, RemoteVariant } from '../profile/wire.js';
 import { type Bundle, bundleId } from './bundle.js';
-import { ManifestError, NAME, type Variant, validateEntry } from './manifest.js';
+import { ManifestError, type Variant, validateEntry } from './schema.js';
 
 const BLOB_URL = new RegExp(`/v1/blobs/(${ADDRESS.source.slice(1, -1)})\\.wasm$`);
 const BUNDLE_BASE = /\/v1\/bundles\/([0-9a-f]{32})\/$/;
@@ -51,7 +52,7 @@ function hexOf(integrity: unknown, field: string): string {
  */
 export async function pinAnswer(answer: unknown, name: string, server: string): Promise<PinnedManifest> {
   const at = NAME.test(name) ? name : '(name)';
-  need(NAME.test(name), at, 'module name must match [a-z0-9][a-z0-9._-]{0,63}');
+  need(NAME.test(name), at, `module name ${NAME_RULE}`);
   need(isObject(answer), at, 'must be an object');
   need(answer.name === name, `${at}.name`, `must be ${name}, the module asked for`);
   need(Array.isArray(answer.variants), `${at}.variants`, 'must be an array');

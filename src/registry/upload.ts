@@ -8,8 +8,7 @@
  */
 
 import { addressOfHex, hexOf, sha256, toHex } from '../contract/address.js';
-import { fileKey } from './bundle.js';
-import { blobKey } from './manifest.js';
+import { blobKey, fileKey } from './records.js';
 import { type Store, StoreError } from './store.js';
 
 /** Most hashes one `missing` question may ask about (a bundle holds at most 2000 files). */

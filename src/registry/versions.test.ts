@@ -7,19 +7,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { dataModule } from '../inspect/wasm-builder.js';
 import { createCatalog } from './catalog.js';
-import { moduleKey, parseModule } from './manifest.js';
 import { publish } from './publish.js';
+import { moduleKey, parseModule, parseVersionRecord, versionKey } from './records.js';
+import { isRemoved } from './schema.js';
 import type { Store } from './store.js';
 import { memoryStore } from './stores/memory.js';
-import {
-  isRemoved,
-  listVersions,
-  parseVersionRecord,
-  removeVersion,
-  rollback,
-  VersionError,
-  versionKey,
-} from './versions.js';
+import { listVersions, removeVersion, rollback, VersionError } from './versions.js';
 
 const bytes = (n: number) => dataModule(256, n);
 const put = (store: Store, n: number, version?: string, variant = 'single') =>

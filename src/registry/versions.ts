@@ -6,25 +6,24 @@
  * is its snapshot, or the current record, or both; a publish, a rollback and a removal each keep it,
  * by compare-and-swap, against each other in any interleaving.
  */
-import { encodeVersionKey, NAME, VERSION } from '../contract/names.js';
+import { VERSION } from '../contract/names.js';
 import { DeclarationError } from './declaration.js';
+import { ensureMigrated } from './migrate.js';
 import {
-  ManifestError,
-  type ModuleEntry,
   markChanged,
   moduleKey,
   parseModule,
-  SCHEMA,
+  parsePinned,
+  parseVersionRecord,
   serializeModule,
-} from './manifest.js';
-import { ensureMigrated } from './migrate.js';
-import { type Store, StoreError } from './store.js';
-
-/** A removed version's record: what a pinned request for it is told (410). */
-export interface Removed {
-  version: string;
-  removed: string;
-}
+  serializeSnapshot,
+  serializeTombstone,
+  swapRecord,
+  versionKey,
+  versionsPrefix,
+} from './records.js';
+import { isRemoved, ManifestError, type ModuleEntry, type Removed } from './schema.js';
+import type { Store, Versioned } from './store.js';
 
 /** A version as `GET /v1/modules/:name/versions` lists it. */
 export interface VersionInfo {
@@ -55,58 +54,6 @@ export class VersionError extends Error {
     super(message);
     this.name = 'VersionError';
   }
-}
-
-export const versionsPrefix = (name: string): string => `versions/${name}/`;
-export const versionKey = (name: string, version: string): string =>
-  `${versionsPrefix(name)}v${encodeVersionKey(version)}.json`;
-
-const encode = (value: unknown): Uint8Array =>
-  new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
-
-/** A version's snapshot as stored: the module record, and when it was published. */
-export function serializeSnapshot(name: string, entry: ModuleEntry, published: string): Uint8Array {
-  return encode({ schema: SCHEMA, name, ...entry, published });
-}
-
-export const serializeTombstone = (name: string, version: string, removed: string): Uint8Array =>
-  encode({ schema: SCHEMA, name, version, removed });
-
-export const isRemoved = (record: object): record is Removed => 'removed' in record;
-
-/** Parses a version's record: its snapshot (the module record, `published` kept apart) or its tombstone. */
-export function parseVersionRecord(
-  bytes: Uint8Array,
-  name: string,
-  version: string,
-): { entry: ModuleEntry; published: string | null } | Removed {
-  const at = `versions.${NAME.test(name) ? name : '(name)'}.${VERSION.test(version) ? version : '(version)'}`;
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new ManifestError(at, 'is not valid JSON');
-  }
-  if (typeof data === 'object' && data !== null && 'removed' in data) {
-    if (
-      data.schema !== SCHEMA ||
-      data.name !== name ||
-      data.version !== version ||
-      typeof data.removed !== 'string'
-    )
-      throw new ManifestError(at, 'must be a tombstone { schema, name, version, removed } of this version');
-    return { version, removed: data.removed };
-  }
-  const { published, ...entry } = parseModule(bytes, name, at) as ModuleEntry & { published?: unknown };
-  if (entry.version !== version)
-    throw new ManifestError(`${at}.version`, 'must be the version it is stored under');
-  return { entry, published: typeof published === 'string' ? published : null };
-}
-
-/** A version's record as the catalog keeps it: the module record it pins, or its tombstone. */
-export function parsePinned(bytes: Uint8Array, name: string, version: string): ModuleEntry | Removed {
-  const got = parseVersionRecord(bytes, name, version);
-  return 'entry' in got ? got.entry : got;
 }
 
 /** Writes a version's snapshot unless its key holds one (or its tombstone) already: written once, never changed. */
@@ -205,22 +152,16 @@ export async function listVersions(store: Store, name: string): Promise<VersionL
   return { name, current: entry.version, versions };
 }
 
-/** Reads a version's record for a change; `no_such_version` when it was never published. */
-async function pinned(store: Store, name: string, version: string) {
-  const got = await store.getVersioned(versionKey(name, version));
+/** A version's record read for a change; `no_such_version` when it was never published. */
+function pinned(got: Versioned | null, name: string, version: string) {
   if (!got) throw new VersionError('no_such_version', `no version ${version} of this module was published`);
   return { ...got, record: parseVersionRecord(got.value, name, version) };
 }
 
-async function currentOf(store: Store, name: string) {
-  await ensureMigrated(store);
-  const got = await store.getVersioned(moduleKey(name));
+function currentOf(got: Versioned | null, name: string) {
   if (!got) throw new VersionError('no_such_module', 'no such module');
   return { ...got, entry: parseModule(got.value, name) };
 }
-
-const TRIES = 50;
-const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
 
 /**
  * Makes an earlier version current again, in one compare-and-swap of the module's record (the
@@ -228,30 +169,33 @@ const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random(
  * answers `version_removed`. Returns the version that was current before.
  */
 export async function rollback(store: Store, name: string, version: string): Promise<{ previous: string }> {
-  for (let attempt = 1; attempt <= TRIES; attempt++) {
-    const current = await currentOf(store, name);
-    if (current.entry.version === version) return { previous: version };
-    const target = await pinned(store, name, version);
-    if (!('entry' in target.record))
-      throw new VersionError('version_removed', `version ${version} was removed`);
-    await keepSnapshot(store, name, current.entry);
-    const written = serializeModule(name, target.record.entry);
-    if (!(await store.putIf(moduleKey(name), written, current.version))) {
-      await pause(attempt);
-      continue;
-    }
-    // A removal that read the current record before this swap may have tombstoned the target since.
-    const after = await store.get(versionKey(name, version));
-    if (after && isRemoved(parsePinned(after, name, version))) {
-      const now = await store.getVersioned(moduleKey(name));
-      if (now && sameBytes(now.value, written))
-        await store.putIf(moduleKey(name), current.value, now.version);
-      throw new VersionError('version_removed', `version ${version} was removed`);
-    }
-    await markChanged(store);
-    return { previous: current.entry.version };
+  await ensureMigrated(store);
+  const swapped = await swapRecord(
+    store,
+    moduleKey(name),
+    async (got) => {
+      const current = currentOf(got, name);
+      if (current.entry.version === version) return { result: null };
+      const target = pinned(await store.getVersioned(versionKey(name, version)), name, version);
+      if (!('entry' in target.record))
+        throw new VersionError('version_removed', `version ${version} was removed`);
+      await keepSnapshot(store, name, current.entry);
+      const write = serializeModule(name, target.record.entry);
+      return { write, result: { before: current, written: write } };
+    },
+    `roll module ${name} back`,
+  );
+  if (!swapped) return { previous: version };
+  // A removal that read the current record before this swap may have tombstoned the target since.
+  const after = await store.get(versionKey(name, version));
+  if (after && isRemoved(parsePinned(after, name, version))) {
+    const now = await store.getVersioned(moduleKey(name));
+    if (now && sameBytes(now.value, swapped.written))
+      await store.putIf(moduleKey(name), swapped.before.value, now.version);
+    throw new VersionError('version_removed', `version ${version} was removed`);
   }
-  throw new StoreError(`the module's record changed under ${TRIES} tries to roll back: try again`);
+  await markChanged(store);
+  return { previous: swapped.before.entry.version };
 }
 
 /**
@@ -260,32 +204,33 @@ export async function rollback(store: Store, name: string, version: string): Pro
  * a rollback racing it to this version wins: the snapshot is put back and this is refused too.
  */
 export async function removeVersion(store: Store, name: string, version: string): Promise<Removed> {
-  for (let attempt = 1; attempt <= TRIES; attempt++) {
-    const current = await currentOf(store, name);
-    if (current.entry.version === version)
-      throw new VersionError(
-        'version_current',
-        `version ${version} is the current one: roll back to another first`,
-      );
-    const target = await pinned(store, name, version);
-    if (!('entry' in target.record)) return target.record;
-    const removed = new Date().toISOString();
-    const tombstone = serializeTombstone(name, version, removed);
-    if (!(await store.putIf(versionKey(name, version), tombstone, target.version))) {
-      await pause(attempt);
-      continue;
-    }
-    const now = await currentOf(store, name);
-    if (now.entry.version === version) {
-      const mine = await store.getVersioned(versionKey(name, version));
-      if (mine && sameBytes(mine.value, tombstone))
-        await store.putIf(versionKey(name, version), target.value, mine.version);
-      throw new VersionError('version_current', `version ${version} became the current one meanwhile`);
-    }
-    await markChanged(store);
-    return { version, removed };
+  await ensureMigrated(store);
+  const refuse = () =>
+    new VersionError('version_current', `version ${version} is the current one: roll back to another first`);
+  const swapped = await swapRecord<Removed | { target: Versioned; tombstone: Uint8Array; removed: string }>(
+    store,
+    versionKey(name, version),
+    async (got) => {
+      const current = currentOf(await store.getVersioned(moduleKey(name)), name);
+      if (current.entry.version === version) throw refuse();
+      const target = pinned(got, name, version);
+      if (!('entry' in target.record)) return { result: target.record };
+      const removed = new Date().toISOString();
+      const tombstone = serializeTombstone(name, version, removed);
+      return { write: tombstone, result: { target, tombstone, removed } };
+    },
+    `remove version ${version} of module ${name}`,
+  );
+  if (!('tombstone' in swapped)) return swapped;
+  const now = currentOf(await store.getVersioned(moduleKey(name)), name);
+  if (now.entry.version === version) {
+    const mine = await store.getVersioned(versionKey(name, version));
+    if (mine && sameBytes(mine.value, swapped.tombstone))
+      await store.putIf(versionKey(name, version), swapped.target.value, mine.version);
+    throw new VersionError('version_current', `version ${version} became the current one meanwhile`);
   }
-  throw new StoreError(`the version's record changed under ${TRIES} tries to remove it: try again`);
+  await markChanged(store);
+  return { version, removed: swapped.removed };
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createBlobCache } from '../registry/blob-cache.js';
 import { readModules } from '../registry/catalog.js';
-import { blobKey } from '../registry/manifest.js';
+import { blobKey } from '../registry/records.js';
 import { memoryStore } from '../registry/stores/memory.js';
 import { createApp } from './app.js';
 

@@ -1,71 +1,17 @@
 /**
- * Answers with a blob's bytes: verified against its content address first (a corrupted blob is a
- * 503, never served), with ETag, Content-Digest, conditional GET, HEAD, single Range, and a
+ * Answers with a blob's bytes: verified against its content address first (registry/blob-read.ts:
+ * a corrupted or missing blob is a BlobError, so a 503, never served), with ETag, Content-Digest, conditional GET, HEAD, single Range, and a
  * precompressed copy when the client accepts it. A copy is checked against the hash recorded for it
  * at publish; one that fails (or is missing) is logged and the verified identity bytes go instead.
  */
 import type { Context } from 'hono';
-import { contentDigestOf, hexOf, sha256, toHex } from '../contract/address.js';
+import { contentDigestOf } from '../contract/address.js';
 import type { BlobCache } from '../registry/blob-cache.js';
-import { blobKey, type Encodings } from '../registry/manifest.js';
+import { readBlob, readCopy } from '../registry/blob-read.js';
+import type { Encodings } from '../registry/schema.js';
 import type { Store } from '../registry/store.js';
-import { ApiError } from './errors.js';
 
 type Encoding = 'br' | 'gzip';
-
-/** The stored bytes if they hash to `hex`; null when absent; false when they do not match. */
-async function readChecked(
-  store: Store,
-  cache: BlobCache | undefined,
-  key: string,
-  hex: string,
-): Promise<Uint8Array | null | false> {
-  const id = `${key}#${hex}`;
-  const cached = cache?.get(id);
-  if (cached) return cached;
-  const bytes = await store.get(key);
-  if (!bytes) return null;
-  // Hash every read from the store (about 0.3 ms per 100 KB): a store can change under us.
-  if (toHex(await sha256(bytes)) !== hex) return false;
-  cache?.set(id, bytes);
-  return bytes;
-}
-
-async function readIdentity(
-  store: Store,
-  cache: BlobCache | undefined,
-  blob: string,
-  key = blobKey(blob),
-): Promise<Uint8Array> {
-  const bytes = await readChecked(store, cache, key, hexOf(blob));
-  if (bytes === null)
-    throw new ApiError(503, 'a blob named by the manifest is missing from the store', {
-      headers: { 'Retry-After': '30' },
-    });
-  if (bytes === false) {
-    console.error(`weft: blob ${blob} failed its hash check; refusing to serve it`);
-    throw new ApiError(503, 'a stored blob failed its integrity check', { headers: { 'Retry-After': '60' } });
-  }
-  return bytes;
-}
-
-/** The precompressed copy if it is present and whole; otherwise logs why and returns null. */
-async function readCopy(
-  store: Store,
-  cache: BlobCache | undefined,
-  blob: string,
-  encoding: Encoding,
-  encodings: Encodings,
-): Promise<Uint8Array | null> {
-  const copy = encodings[encoding];
-  if (!copy) return null;
-  const bytes = await readChecked(store, cache, blobKey(blob, encoding), copy.sha256);
-  if (bytes) return bytes;
-  console.error(
-    `weft: the ${encoding} copy of blob ${blob} ${bytes === null ? 'is missing' : 'failed its hash check'}; serving the identity bytes instead`,
-  );
-  return null;
-}
 
 export interface BlobAnswer {
   /** The content address `sha256-<hex>` the bytes must hash to (and the ETag). */
@@ -117,9 +63,9 @@ export async function blobResponse(c: Context, store: Store, answer: BlobAnswer)
       return send(packed);
     }
     // A failed copy falls back to the full identity body (Range is not mixed with encodings).
-    return send(await readIdentity(store, answer.cache, answer.blob, answer.key));
+    return send(await readBlob(store, answer.cache, answer.blob, answer.key));
   }
-  const identity = await readIdentity(store, answer.cache, answer.blob, answer.key);
+  const identity = await readBlob(store, answer.cache, answer.blob, answer.key);
   const range = answer.allowRange ? parseRange(c.req.header('Range'), identity.length) : null;
   if (!range) return send(identity);
   headers['Content-Range'] = `bytes ${range[0]}-${range[1]}/${identity.length}`;

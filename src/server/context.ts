@@ -4,7 +4,7 @@
  */
 import type { BlobCache } from '../registry/blob-cache.js';
 import type { createCatalog } from '../registry/catalog.js';
-import type { Encoders } from '../registry/publish.js';
+import type { Encoders } from '../registry/copies.js';
 import type { Store } from '../registry/store.js';
 import type { AuthLimiter, AuthLimitOptions, ClientAddress, RateLimitBinding } from './auth-limit.js';
 import type { Assets } from './routes/scripts.js';

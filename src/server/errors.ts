@@ -3,10 +3,11 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InspectError } from '../inspect/index.js';
 import { ProfileError } from '../profile/codec.js';
+import { BlobError } from '../registry/blob-read.js';
 import { DeclarationError } from '../registry/declaration.js';
 import { GcError } from '../registry/gc-refs.js';
-import { ManifestError } from '../registry/manifest.js';
-import { PublishError } from '../registry/publish.js';
+import { PublishError } from '../registry/plan.js';
+import { ManifestError } from '../registry/schema.js';
 import { StoreError } from '../registry/store.js';
 import { VersionError } from '../registry/versions.js';
 
@@ -18,6 +19,13 @@ const VERSION_STATUS: Record<VersionError['code'], ErrorStatus> = {
   no_such_module: 404,
   version_removed: 410,
 };
+
+/**
+ * How long a client is told to wait before retrying (seconds), by why: a busy store or gc clears
+ * quickly; an invalid record or a missing blob waits for a repair; a corrupted blob longer still.
+ */
+const RETRY_AFTER = { busy: '5', invalid: '30', missing: '30', corrupt: '60' } as const;
+const retryAfter = (why: keyof typeof RETRY_AFTER) => ({ headers: { 'Retry-After': RETRY_AFTER[why] } });
 
 /** The error statuses of the HTTP API (contract.md): nothing else is ever answered for bad input. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 413 | 414 | 429 | 503;
@@ -98,16 +106,23 @@ function asApiError(err: Error): ApiError | undefined {
   if (err instanceof GcError)
     return new ApiError(409, err.message, {
       code: err.code,
-      ...(err.code === 'gc_busy' ? { headers: { 'Retry-After': '5' } } : {}),
+      ...(err.code === 'gc_busy' ? retryAfter('busy') : {}),
     });
   if (err instanceof ManifestError) {
     // A record the store holds is invalid: nothing is served from it until someone repairs it.
     console.error(`weft: ${err.message}`);
-    return new ApiError(503, 'a record in the store is invalid', { headers: { 'Retry-After': '30' } });
+    return new ApiError(503, 'a record in the store is invalid', retryAfter('invalid'));
+  }
+  if (err instanceof BlobError) {
+    // A blob a record names is gone or not its bytes: never served, logged for whoever repairs it.
+    console.error(`weft: ${err.message}`);
+    return err.code === 'blob_missing'
+      ? new ApiError(503, 'a blob named by the manifest is missing from the store', retryAfter('missing'))
+      : new ApiError(503, 'a stored blob failed its integrity check', retryAfter('corrupt'));
   }
   if (err instanceof StoreError) {
     console.error(`weft: ${err.message}`, err.cause ?? '');
-    return new ApiError(503, 'storage is unavailable, retry later', { headers: { 'Retry-After': '5' } });
+    return new ApiError(503, 'storage is unavailable, retry later', retryAfter('busy'));
   }
   return undefined;
 }

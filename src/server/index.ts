@@ -1,5 +1,5 @@
 /** weft's HTTP app (`weft/server`), with the types its options name. */
-export type { Encoders } from '../registry/publish.js';
+export type { Encoders } from '../registry/copies.js';
 export { checkKey, type Store, StoreError, type Versioned } from '../registry/store.js';
 export { type AppOptions, createApp } from './app.js';
 export { type AuthLimitOptions, type ClientAddress, clientAddresses } from './auth-limit.js';

@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
 import { addressOfHex } from '../../contract/address.js';
 import { bundleBase, ROUTES } from '../../contract/paths.js';
-import { BUNDLE_ID, contentTypeOf, fileKey } from '../../registry/bundle.js';
-import { blobKey } from '../../registry/manifest.js';
+import { BUNDLE_ID, contentTypeOf } from '../../registry/bundle.js';
+import { blobKey, fileKey } from '../../registry/records.js';
 import { blobResponse } from '../blob-response.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
