@@ -100,6 +100,14 @@ describe('select with optional threads', () => {
     expect(result).toMatchObject({ chosen: { name: 'threaded-simd' }, threads: false, rejected: [] });
   });
 
+  it('never grants threads to a single-threaded build, on a profile with every thread capability', () => {
+    const single = [{ name: 'plain', requires: [], model: 'single' as const }];
+    const all = ['shared-memory', 'threads', 'workers', 'simd'] as const;
+    expect(select(single, [...all])).toMatchObject({ chosen: { name: 'plain' }, threads: false });
+    const sab = [{ name: 'sab', requires: ['shared-memory', 'threads'] as const, model: 'sab' as const }];
+    expect(select(sab, [...all]).threads).toBe(true);
+  });
+
   it('does not let threads start when only some of the thread capabilities are there', () => {
     expect(select(ort, ['shared-memory', 'threads', 'simd']).threads).toBe(false);
   });

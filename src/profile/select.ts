@@ -15,6 +15,8 @@ export interface Selectable {
    * threads on Node hangs there). Absent: every host, `unknown` too.
    */
   hosts?: readonly VariantHost[];
+  /** Its thread model: a `single` build never starts threads (absent: taken as one that may). */
+  model?: ThreadModel;
 }
 
 /**
@@ -52,8 +54,9 @@ export interface Selection<V extends Selectable> {
   /** True when `chosen` is the module's fallback, served although the profile lacks what it requires. */
   fallback: boolean;
   /**
-   * Whether the chosen build may start threads here: false for a variant with optional threads on
-   * a profile that lacks what they need (it must run on one thread), true otherwise.
+   * Whether the chosen build may start threads here (the one place this is decided): false for a
+   * single-threaded build, and for a variant with optional threads on a profile that lacks what
+   * they need (it must run on one thread); true otherwise.
    */
   threads: boolean;
   /** Every variant before the chosen one (or every variant) with what it lacked. */
@@ -91,6 +94,7 @@ export function acceptable<V extends Selectable>(variants: readonly V[], profile
 
 /** Whether the chosen variant may start threads on a profile (see {@link Selection.threads}). */
 function threadsAllowed(variant: Selectable, have: ReadonlySet<Capability>): boolean {
+  if (variant.model === 'single') return false;
   return variant.threads !== 'optional' || variant.requires.every((cap) => have.has(cap));
 }
 

@@ -240,7 +240,7 @@ async function finish(
       );
     }
   }
-  const threads = got.variant.model !== 'single' && select([got.variant], got.profile).threads;
+  const threads = select([got.variant], got.profile).threads;
   const why = [...explainThreads(got.profile), ...(threads ? [] : explainHosts(got.profile, got.rejected))];
   return { ...got, instance, threads, why, polyfills };
 }

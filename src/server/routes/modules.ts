@@ -91,7 +91,7 @@ function choose(ctx: AppContext, name: string, entry: ModuleEntry, profile: Requ
   return {
     chosen: result.chosen,
     fallback: result.fallback,
-    threads: result.threads && result.chosen.model !== 'single',
+    threads: result.threads,
     rejected: result.rejected,
     profile: profileReport,
   };
