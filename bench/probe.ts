@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { BrowserContext } from 'playwright-core';
-import { PROBE_SOURCES } from '../src/detect/probes/sources.js';
+import { PROBE_SOURCES } from '../scripts/probes/sources.js';
 import { chromiumPath, launchChromium } from '../test/harness/browser.js';
 import { bundleScript, bundleText } from '../test/harness/bundle.js';
 import { startPageServer } from '../test/harness/pages.js';
@@ -272,7 +272,7 @@ export async function probeBench(): Promise<Section> {
   const controls = own.filter((m) => 'control' in m).length;
   notes.push(
     "weft's probe is a superset of the baseline: it runs 22 of wasm-feature-detect's 23 detectors itself, " +
-      'from the same modules, captured from it by npm run gen:probes (src/detect/probes/features.ts; all synchronous: the two it instantiates ' +
+      'from the same modules, captured from it by npm run gen:probes (scripts/probes/features.ts; all synchronous: the two it instantiates ' +
       `asynchronously are instantiated synchronously), and adds its own: ${own.length} generated probe modules ` +
       `(${controls} with a negative control; \`set-threads\` is compiled, instantiated and its shared struct posted, ` +
       'the rest validated), a shared `WebAssembly.Memory` posted over a `MessageChannel`, the worker API and the ' +

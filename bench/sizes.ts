@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { FEATURE_DETECTORS } from '../src/detect/probes/features.js';
-import { PROBE_SOURCES } from '../src/detect/probes/sources.js';
+import { FEATURE_DETECTORS } from '../scripts/probes/features.js';
+import { PROBE_SOURCES } from '../scripts/probes/sources.js';
 import { POLYFILLS } from '../src/profile/polyfills.js';
 import { bytes, type Row, type Section } from './stats.js';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PROBE_REVISION, probeVersion, renderProbeBytes } from '../scripts/probes/render.js';
+import { PROBE_SOURCES } from '../scripts/probes/sources.js';
 import { PROBE_VERSION } from '../src/detect/probe-bytes.js';
-import { PROBE_REVISION, probeVersion, renderProbeBytes } from '../src/detect/probes/render.js';
-import { PROBE_SOURCES } from '../src/detect/probes/sources.js';
 import { CAPABILITIES } from '../src/profile/caps.js';
 import { type EngineConfig, table, validatedParts } from './fixtures/threading-table.js';
 import { WFD_NAMES } from './fixtures/wfd-names.js';

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as wfd from 'wasm-feature-detect';
-import { FEATURE_MEMBERS } from '../src/detect/features.js';
 import {
   captureDetector,
   captureFeatures,
   type FeatureCap,
   WFD_VERSION,
-} from '../src/detect/probes/features.js';
-import { renderProbeBytes } from '../src/detect/probes/render.js';
+} from '../scripts/probes/features.js';
+import { renderProbeBytes } from '../scripts/probes/render.js';
+import { FEATURE_MEMBERS } from '../src/detect/features.js';
 import { WFD_NAMES } from './fixtures/wfd-names.js';
 
 const DETECTORS: Record<string, () => Promise<boolean>> = { ...wfd };

@@ -1,7 +1,7 @@
 /**
  * A tiny typed byte builder for test modules: sections and instructions are written by name, so
  * tests read as wasm, not as hex. The one byte builder of the project: tests, the bench and the
- * probe sources (detect/probes/encoder.ts) write modules with it; nothing that ships imports it.
+ * probe sources (scripts/probes/encoder.ts) write modules with it; nothing that ships imports it.
  */
 export type Bytes = number[];
 

@@ -3,7 +3,7 @@
  * build time only (scripts/gen-probes.ts) to write the probe modules from readable definitions.
  * Nothing here ships in the probe bundle.
  */
-import { type Bytes, HEADER, section as rawSection, u32, vec } from '../../inspect/wasm-builder.js';
+import { type Bytes, HEADER, section as rawSection, u32, vec } from '../../src/inspect/wasm-builder.js';
 
 export { type Bytes, HEADER, u32, vec };
 
