@@ -28,7 +28,8 @@ const [dir, big, sab, set] = process.argv.slice(2);
 const store = fsStore({ dir });
 // Least capable first, as the demo seeding does: placement keeps preference order (set, sab, single).
 for (const [variant, file] of [['single', big], ['sab', sab], ['set', set]])
-  await publish(store, { module: 'big', variant, bytes: readFileSync(file), version: '1.0.0' }, nodeEncoders);
+  // Versions are immutable: the last variant's publish makes 1.0.0 (the others make 0.0.0, 0.0.0+1).
+  await publish(store, { module: 'big', variant, bytes: readFileSync(file), ...(variant === 'set' ? { version: '1.0.0' } : {}) }, nodeEncoders);
 const server = await startServer({ store, port: 0 });
 console.log(JSON.stringify({ url: server.url }));
 ${EXIT_WITH_PARENT}`;
