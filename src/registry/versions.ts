@@ -103,12 +103,12 @@ export async function nextVersion(
   if (asked !== undefined) {
     if (outgoing?.version === asked) {
       if (same) return null;
-      throw new VersionError('version_exists', `version ${asked} is published already, with other builds`);
+      throw new VersionError('version_exists', 'the version named is published already, with other builds');
     }
     if (await taken(store, name, asked))
       throw new VersionError(
         'version_exists',
-        `version ${asked} was published already (versions are immutable)`,
+        'the version named was published already (versions are immutable)',
       );
     return asked;
   }
@@ -154,7 +154,7 @@ export async function listVersions(store: Store, name: string): Promise<VersionL
 
 /** A version's record read for a change; `no_such_version` when it was never published. */
 function pinned(got: Versioned | null, name: string, version: string) {
-  if (!got) throw new VersionError('no_such_version', `no version ${version} of this module was published`);
+  if (!got) throw new VersionError('no_such_version', 'the version asked for was never published');
   return { ...got, record: parseVersionRecord(got.value, name, version) };
 }
 
@@ -178,7 +178,7 @@ export async function rollback(store: Store, name: string, version: string): Pro
       if (current.entry.version === version) return { result: null };
       const target = pinned(await store.getVersioned(versionKey(name, version)), name, version);
       if (!('entry' in target.record))
-        throw new VersionError('version_removed', `version ${version} was removed`);
+        throw new VersionError('version_removed', 'the version asked for was removed');
       await keepSnapshot(store, name, current.entry);
       const write = serializeModule(name, target.record.entry);
       return { write, result: { before: current, written: write } };
@@ -192,7 +192,7 @@ export async function rollback(store: Store, name: string, version: string): Pro
     const now = await store.getVersioned(moduleKey(name));
     if (now && sameBytes(now.value, swapped.written))
       await store.putIf(moduleKey(name), swapped.before.value, now.version);
-    throw new VersionError('version_removed', `version ${version} was removed`);
+    throw new VersionError('version_removed', 'the version asked for was removed');
   }
   await markChanged(store);
   return { previous: swapped.before.entry.version };
@@ -206,7 +206,7 @@ export async function rollback(store: Store, name: string, version: string): Pro
 export async function removeVersion(store: Store, name: string, version: string): Promise<Removed> {
   await ensureMigrated(store);
   const refuse = () =>
-    new VersionError('version_current', `version ${version} is the current one: roll back to another first`);
+    new VersionError('version_current', 'the version named is the current one: roll back to another first');
   const swapped = await swapRecord<Removed | { target: Versioned; tombstone: Uint8Array; removed: string }>(
     store,
     versionKey(name, version),
@@ -227,7 +227,7 @@ export async function removeVersion(store: Store, name: string, version: string)
     const mine = await store.getVersioned(versionKey(name, version));
     if (mine && sameBytes(mine.value, swapped.tombstone))
       await store.putIf(versionKey(name, version), swapped.target.value, mine.version);
-    throw new VersionError('version_current', `version ${version} became the current one meanwhile`);
+    throw new VersionError('version_current', 'the version named became the current one meanwhile');
   }
   await markChanged(store);
   return { version, removed: swapped.removed };

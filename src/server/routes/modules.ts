@@ -30,10 +30,10 @@ export async function moduleEntry(ctx: AppContext, c: Context): Promise<[string,
   }
   const pinned = await ctx.catalog.version(name, version);
   if (pinned && isRemoved(pinned))
-    throw new ApiError(410, `version ${version} of this module was removed`, { code: 'version_removed' });
+    throw new ApiError(410, 'the version asked for was removed', { code: 'version_removed' });
   if (pinned) return [name, pinned];
   if (!(await ctx.catalog.module(name))) throw new ApiError(404, 'no such module');
-  throw new ApiError(404, `no version ${version} of this module was published`, { code: 'no_such_version' });
+  throw new ApiError(404, 'the version asked for was never published', { code: 'no_such_version' });
 }
 
 // Integrity per variant record, computed once per loaded record (records are replaced on reload).
