@@ -21,6 +21,7 @@ import {
   gcLoop,
   publishBuild,
   raceBuild,
+  removeReplaced,
   removeVersion,
   verifyStore,
 } from './harness/gc-race.js';
@@ -101,12 +102,14 @@ it(`loses nothing when gc (grace 0) races ${ROUNDS} rounds of publishes through 
     outcomes.push(...published);
     // The versions this round replaced are removed: their builds are garbage from now on, for gc to
     // collect while the next round publishes.
-    for (const o of published) {
-      const module = o.where.split(' ').at(-1)!;
-      const before = previous.get(module);
-      if (before) removals.push(await removeVersion(servers[round % 2]!.fetch, TOKEN, module, before));
-      if (o.version) previous.set(module, o.version);
-    }
+    removals.push(
+      ...(await removeReplaced(
+        servers[round % 2]!.fetch,
+        TOKEN,
+        previous,
+        published.map((o, i) => ({ module: MODULES[i]!, version: o.version })),
+      )),
+    );
     // A breath between rounds, as between real publishes: gc, which gives way to every lease, gets its turns.
     await new Promise((r) => setTimeout(r, 150));
     if (round % 10 === 9) expect((await verifyStore(store)).problems, `after round ${round}`).toEqual([]);
@@ -123,7 +126,7 @@ it(`loses nothing when gc (grace 0) races ${ROUNDS} rounds of publishes through 
   // Under an upload lease, gc never took a file between its upload and its commit.
   expect(outcomes.filter((o) => o.lease && o.collected > 0).map((o) => o.where)).toEqual([]);
   expect(final.problems).toEqual([]);
-  expect(removals.filter(Boolean)).toEqual([]);
+  expect(removals).toEqual([]);
   expect(final.modules).toBe(MODULES.length + 1); // and the seeded demo
   expect(tally.runs).toBeGreaterThanOrEqual(10);
   // Each round replaced the last one's builds and removed their version: gc found them and deleted them.

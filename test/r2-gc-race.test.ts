@@ -18,7 +18,7 @@ import {
   gcLoop,
   publishBuild,
   raceBuild,
-  removeVersion,
+  removeReplaced,
   verifyStore,
 } from './harness/gc-race.js';
 
@@ -67,12 +67,14 @@ it(`loses nothing when gc (grace 0) races ${ROUNDS} rounds of publishes through 
     outcomes.push(...published);
     // The versions this round replaced are removed: their builds are garbage from now on, for gc to
     // collect while the next round publishes.
-    for (const o of published) {
-      const module = o.where.split(' ').at(-1)!;
-      const before = previous.get(module);
-      if (before) removals.push(await removeVersion(workers[round % 2]!, TOKEN, module, before));
-      if (o.version) previous.set(module, o.version);
-    }
+    removals.push(
+      ...(await removeReplaced(
+        workers[round % 2]!,
+        TOKEN,
+        previous,
+        published.map((o, i) => ({ module: MODULES[i]!, version: o.version })),
+      )),
+    );
     // A breath between rounds, as between real publishes: gc, which gives way to every lease, gets its turns.
     await new Promise((r) => setTimeout(r, 150));
     if (round % 10 === 9) expect((await verifyStore(bucket)).problems, `after round ${round}`).toEqual([]);
@@ -88,7 +90,7 @@ it(`loses nothing when gc (grace 0) races ${ROUNDS} rounds of publishes through 
   // Under their upload leases, gc never took a file between its upload and its commit.
   expect(outcomes.filter((o) => o.collected > 0).map((o) => o.where)).toEqual([]);
   expect(final.problems).toEqual([]);
-  expect(removals.filter(Boolean)).toEqual([]);
+  expect(removals).toEqual([]);
   expect(final.modules).toBe(MODULES.length);
   expect(tally.runs).toBeGreaterThanOrEqual(10);
   expect(tally.deleted).toBeGreaterThan(ROUNDS);

@@ -123,6 +123,25 @@ export async function removeVersion(
   return res.status === 200 ? '' : `remove ${module} ${version}: ${res.status} ${text}`;
 }
 
+/**
+ * After a round: removes, for each module a round published, the version it replaced, and
+ * remembers the new one in `previous`. Returns the removals that failed (none expected).
+ */
+export async function removeReplaced(
+  via: Fetch,
+  token: string,
+  previous: Map<string, string>,
+  published: readonly { module: string; version?: string | undefined }[],
+): Promise<string[]> {
+  const failed: string[] = [];
+  for (const { module, version } of published) {
+    const before = previous.get(module);
+    if (before) failed.push(await removeVersion(via, token, module, before));
+    if (version) previous.set(module, version);
+  }
+  return failed.filter(Boolean);
+}
+
 export interface GcTally {
   runs: number;
   busy: number;
