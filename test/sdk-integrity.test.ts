@@ -81,9 +81,11 @@ const SIZE = 4 * MiB;
 
 /**
  * A valid 4 MiB module, nearly all one data segment: flipping a bit anywhere in its last MiB
- * leaves it valid, so only the hash can tell. Its export `check()` returns 4.
+ * leaves it valid, so only the hash can tell. Its export `check()` returns 4, and its start
+ * function calls the import `env.started`: instantiating it is what calls that import.
  */
-const dataBuild = (): Uint8Array => dataModule(SIZE, 4);
+const dataBuild = (): Uint8Array => dataModule(SIZE, 4, 'check', undefined, true);
+const noop = { env: { started: () => {} } };
 
 // Where the bytes are altered: the last byte, the first of the last MiB, and one between.
 const OFFSETS = [1, MiB, 333_333];
@@ -129,6 +131,7 @@ describe('a multi-MB build altered only in its last MiB', () => {
         profile: { host: 'node', caps: [] },
         fetch: altering(undefined, type),
         onProgress: (p) => seen.push(p),
+        imports: noop,
       });
       expect((result.instance!.exports.check as () => number)()).toBe(4);
       expect(seen.at(-1)).toMatchObject({ variant: 'single', loaded: bytes.length });
@@ -141,9 +144,12 @@ describe('a multi-MB build altered only in its last MiB', () => {
           server: server.url,
           profile: { host: 'node', caps: [] },
           fetch: altering(back, type),
-          imports: () => {
-            instantiated = true;
-            return {};
+          imports: {
+            env: {
+              started: () => {
+                instantiated = true;
+              },
+            },
           },
         });
         await expect(attempt, `altered ${back} bytes from the end`).rejects.toThrow(
@@ -174,9 +180,12 @@ describe('a multi-MB build altered only in its last MiB', () => {
           server: a.server,
           profile: { host: 'browser', caps: [] },
           fetch: altering,
-          imports: () => {
-            instantiated = true;
-            return {};
+          imports: {
+            env: {
+              started: () => {
+                instantiated = true;
+              },
+            },
           },
         });
         return { instantiated, check: (result.instance.exports.check as () => number)(), error: '' };

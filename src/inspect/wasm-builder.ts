@@ -202,8 +202,15 @@ export const bigSection = (id: number, content: Uint8Array): Uint8Array =>
  * picks the bytes), whose one export `exportName()` returns `value`. Any byte of the segment can be
  * changed and the module stays valid: only a hash tells such copies apart.
  */
-export function dataModule(size: number, value: number, exportName = 'check', seed = 0x9e3779b9): Uint8Array {
-  const length = size - 64;
+export function dataModule(
+  size: number,
+  value: number,
+  exportName = 'check',
+  seed = 0x9e3779b9,
+  /** Import `env.started: () -> ()` and call it from a start function: instantiation becomes observable. */
+  started = false,
+): Uint8Array {
+  const length = size - (started ? 96 : 64);
   const data = new Uint8Array(length);
   let x = seed | 1;
   for (let i = 0; i < length; i++) {
@@ -214,12 +221,15 @@ export function dataModule(size: number, value: number, exportName = 'check', se
   }
   // One active segment at offset 0 of memory 0: flags 0, `i32.const 0 end`, the bytes.
   const segment = concat([0x00, ...op.i32Const(0), ...op.end, ...u32(length)], data);
+  const check = started ? 1 : 0;
   return concat(
     HEADER,
-    types(func([], [[t.i32]])),
+    types(func([], [[t.i32]]), ...(started ? [func([], [])] : [])),
+    ...(started ? [imports(imp.func('env', 'started', 1))] : []),
     functions(0),
     memories(limits(0x00, Math.ceil(length / 65536))),
-    exports([exportName, 'func', 0]),
+    exports([exportName, 'func', check]),
+    ...(started ? [section(8, u32(0))] : []),
     code(body([], op.i32Const(value))),
     bigSection(11, concat(u32(1), segment)),
   );

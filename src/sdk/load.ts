@@ -8,7 +8,7 @@ import type { PolyfillName } from '../profile/polyfills.js';
 import { acceptable, type Rejection, select } from '../profile/select.js';
 import type { RemoteBundle, RemoteModule, RemoteVariant } from '../profile/wire.js';
 import { explainHosts, explainThreads } from './explain.js';
-import { compileVerified, type Progress } from './verify.js';
+import { IntegrityError, instantiateVerified, type Progress } from './verify.js';
 
 export type { PinnedManifest, RemoteBundle, RemoteModule, RemoteVariant };
 
@@ -95,7 +95,6 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
   if (!server) throw new LoadError(name, undefined, 'no server given and no page origin to default to');
   const doFetch = options.fetch ?? fetch;
   const profile = options.profile ?? (await probe());
-  const report = options.onProgress;
   const failed: LoadResult['failed'] = [];
   const { version } = options;
   const base = `${server.replace(/\/$/, '')}${modulePath(name, version)}`;
@@ -103,10 +102,11 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
   let manifest = options.manifest;
   if (manifest && version !== undefined && manifest.version !== version)
     throw new LoadError(name, undefined, `the manifest given is version ${manifest.version}, not ${version}`);
-  let rejected: Rejection[] = [];
+  const attempt = (variant: RemoteVariant, res: Response, rejected: Rejection[]) =>
+    run(name, res, { variant, profile, rejected, failed }, options, server);
   if (!manifest) {
-    // One round trip: the server negotiates and sends the bytes; verified against its Content-Digest.
-    // The module's entry (the variant's record, and the list to fall back on) is asked for alongside.
+    // One round trip: the server negotiates and sends the bytes. The module's entry (the variant's
+    // record, its pieces, and the list to fall back on) is asked for alongside.
     const entry = fetchEntry(doFetch, base, name, version);
     entry.catch(() => {});
     const res = await doFetch(`${base}/wasm?profile=${encodeToken(profile)}`).catch((err: unknown) => {
@@ -121,40 +121,35 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
       });
     }
     const integrity = sriFromContentDigest(res.headers.get('Content-Digest'));
-    if (res.ok && variantName && integrity) {
-      try {
-        const module = await compileVerified(res, integrity, variantName, report);
-        manifest = await entry;
-        const variant = manifest.variants.find((v) => v.name === variantName);
-        // The record must describe these very bytes: a republish between the two answers (or a
-        // cached /wasm answer) would otherwise pair this wasm with another build's record and glue.
-        if (variant && variant.integrity !== integrity) {
-          // Not this variant's fault: it is fetched again below, by the URL its record names.
-          failed.push({
-            variant: '(negotiated)',
-            reason: `record changed while loading: ${variant.integrity}, not ${integrity}`,
-          });
-        } else if (variant)
-          return finish(
-            name,
-            { module, variant, profile, rejected: select(manifest.variants, profile).rejected, failed },
-            options,
-            server,
-          );
-      } catch (err) {
-        failed.push({ variant: variantName, reason: err instanceof Error ? err.message : String(err) });
-      }
-    } else {
+    manifest = await entry;
+    const variant = manifest.variants.find((v) => v.name === variantName);
+    if (!res.ok || !variant || !integrity) {
+      res.body?.cancel().catch(() => {});
       failed.push({
         variant: variantName ?? '(negotiated)',
         reason: `HTTP ${res.status} without verifiable wasm`,
       });
+    } else if (variant.integrity !== integrity) {
+      // The record must describe these very bytes: a republish between the two answers (or a
+      // cached /wasm answer) would otherwise pair this wasm with another build's record and glue.
+      // Not this variant's fault: it is fetched again below, by the URL its record names.
+      res.body?.cancel().catch(() => {});
+      failed.push({
+        variant: '(negotiated)',
+        reason: `record changed while loading: ${variant.integrity}, not ${integrity}`,
+      });
+    } else {
+      try {
+        return await attempt(variant, res, select(manifest.variants, profile).rejected);
+      } catch (err) {
+        if (err instanceof LoadError) throw err;
+        failed.push({ variant: variant.name, reason: err instanceof Error ? err.message : String(err) });
+      }
     }
-    manifest ??= await entry;
   }
 
   const selection = select(manifest.variants, profile, manifest.fallback);
-  rejected = selection.rejected;
+  const { rejected } = selection;
   const runnable = acceptable(manifest.variants, profile);
   const candidates = manifest.variants.filter(
     (v) => (v === selection.chosen || runnable.includes(v)) && !failed.some((f) => f.variant === v.name),
@@ -162,13 +157,12 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
   for (const variant of candidates) {
     try {
       // No `integrity` on the fetch: the browser would hold the body until it is whole, so that
-      // compilation could not overlap the download. compileVerified compiles as the body streams,
-      // hashes the same bytes beside it, and returns nothing before the hash matches.
+      // compilation could not overlap the download. The body is verified as it streams instead.
       const res = await doFetch(variant.url);
       if (!res.ok) throw new Error(unavailable(res.status, manifest));
-      const module = await compileVerified(res, variant.integrity, variant.name, report);
-      return finish(name, { module, variant, profile, rejected, failed }, options, server);
+      return await attempt(variant, res, rejected);
     } catch (err) {
+      if (err instanceof LoadError) throw err;
       failed.push({ variant: variant.name, reason: err instanceof Error ? err.message : String(err) });
     }
   }
@@ -215,34 +209,55 @@ async function refusal(name: string, version: string | undefined, res: Response)
   return new LoadError(name, undefined, reason);
 }
 
-async function finish(
+/**
+ * One variant's bytes to a result: its polyfills installed (while the body waits in its stream),
+ * then compiled as it streams and instantiated once verified. A download, integrity or compile
+ * failure is thrown as is (the caller falls back to the next variant); a failure to instantiate
+ * verified bytes is a LoadError (no other variant would link better).
+ */
+async function run(
   name: string,
-  got: Pick<LoadResult, 'module' | 'variant' | 'profile' | 'rejected' | 'failed'>,
+  res: Response,
+  got: Pick<LoadResult, 'variant' | 'profile' | 'rejected' | 'failed'>,
   options: LoadOptions,
   server: string,
 ): Promise<LoadResult> {
+  const { variant, profile } = got;
   let polyfills: unknown = { installed: [] };
-  if (got.variant.polyfills.length) {
+  if (variant.polyfills.length) {
     const install = options.installPolyfills ?? defaultInstaller(server);
-    polyfills = await install(got.profile, got.variant.polyfills);
+    polyfills = await install(profile, variant.polyfills);
   }
-  let instance: WebAssembly.Instance | undefined;
-  if (options.instantiate !== false) {
-    const imports =
-      typeof options.imports === 'function' ? options.imports(got.variant) : (options.imports ?? {});
-    try {
-      instance = await WebAssembly.instantiate(got.module, imports);
-    } catch (err) {
-      throw new LoadError(
-        name,
-        got.variant.name,
-        `instantiation failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
+  const given = options.imports;
+  // The engine reads the import object only to instantiate, once the bytes checked out: a function
+  // of the variant is called then (never for bytes that fail), not before the download.
+  let made: WebAssembly.Imports | undefined;
+  const imports =
+    options.instantiate === false
+      ? undefined
+      : typeof given === 'function'
+        ? new Proxy({} as WebAssembly.Imports, {
+            get: (_, key) => {
+              made ??= given(variant);
+              return made[key as string];
+            },
+          })
+        : (given ?? {});
+  let built: { module: WebAssembly.Module; instance: WebAssembly.Instance | undefined };
+  try {
+    built = await instantiateVerified(res, variant, variant.name, imports, options.onProgress);
+  } catch (err) {
+    if (err instanceof IntegrityError || err instanceof WebAssembly.CompileError || !imports) throw err;
+    if (!(err instanceof WebAssembly.LinkError || err instanceof WebAssembly.RuntimeError)) throw err;
+    throw new LoadError(
+      name,
+      variant.name,
+      `instantiation failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
-  const threads = select([got.variant], got.profile).threads;
-  const why = [...explainThreads(got.profile), ...(threads ? [] : explainHosts(got.profile, got.rejected))];
-  return { ...got, instance, threads, why, polyfills };
+  const threads = select([variant], profile).threads;
+  const why = [...explainThreads(profile), ...(threads ? [] : explainHosts(profile, got.rejected))];
+  return { ...got, ...built, threads, why, polyfills };
 }
 
 // Set by scripts/build.mjs for the browser bundle (/v1/sdk.js), so that bundle never carries the

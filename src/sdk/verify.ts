@@ -1,9 +1,10 @@
 /**
- * Download with progress, integrity verification and compilation. The bytes are hashed as they
- * stream and compiled in parallel (`compileStreaming` where the content type allows it), but
- * nothing is instantiated until the hash matches: a tampered binary never runs.
+ * Integrity that streams. The body goes to the engine's streaming compiler as it arrives, hashed on
+ * the way, and its end is held back until every byte checked out: the compiler cannot finish, so
+ * nothing is instantiated, before the bytes match the record. A mismatch errors the stream instead.
  */
-import { sriOfBytes, sriOfDigest } from '../contract/address.js';
+import { sriOfDigest, toBase64 } from '../contract/address.js';
+import { PIECE_SIZE } from '../contract/pieces.js';
 
 export interface Progress {
   variant: string;
@@ -12,91 +13,11 @@ export interface Progress {
   total: number | undefined;
 }
 
-/** Reads the whole body, reporting progress per chunk (in one native read when nobody listens). */
-async function readAll(res: Response, onChunk?: (loaded: number) => void): Promise<Uint8Array> {
-  if (!res.body || !onChunk) return new Uint8Array(await res.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    onChunk(loaded);
-  }
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-// Set by scripts/build.mjs for the browser bundle, which never has node:crypto.
-declare const WEFT_BROWSER_BUNDLE: boolean | undefined;
-
-type NodeCrypto = typeof import('node:crypto');
-
-/** node:crypto where the runtime has it (Node, Deno, Bun), through no import a bundler would follow. */
-function nodeCrypto(): NodeCrypto | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return p?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** SHA-256 chunk by chunk as the body arrives: the digest is ready with the last byte. */
-async function hashAsItStreams(
-  node: NodeCrypto,
-  body: ReadableStream<Uint8Array>,
-  keep: boolean,
-  onChunk?: (loaded: number) => void,
-): Promise<{ sri: string; bytes?: Uint8Array }> {
-  const hash = node.createHash('sha256');
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  let loaded = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    hash.update(value);
-    if (keep) chunks.push(value as Uint8Array<ArrayBuffer>);
-    loaded += value.length;
-    onChunk?.(loaded);
-  }
-  const sri = sriOfDigest(hash.digest());
-  return keep ? { sri, bytes: new Uint8Array(await new Blob(chunks).arrayBuffer()) } : { sri };
-}
-
-/**
- * The SRI of a body, and its bytes when `keep`. Chosen by measurement (10 and 30 MB builds of
- * bench/load-sizes.ts served by weft, a fresh Node process or browser context per sample, this
- * 2-core shared machine):
- * - Where node:crypto exists, an incremental SHA-256 over the chunks as they arrive: native (about
- *   1.7 GB/s), done when the download is, so nothing is left to hash after the last byte.
- * - Browsers have no incremental digest: the body is collected and given whole to
- *   `crypto.subtle.digest`, about 40 to 100 ms after the last byte at 30 MB in Chromium.
- * - An incremental SHA-256 in JS (@noble/hashes 2.4 `sha256`) lost to collect + digest in both:
- *   about 140 MB/s against 600 MB/s in Node (1.7 GB/s for node:crypto), and it runs on the thread
- *   that feeds the streaming compiler, so the time to instance at 10 MB grew by 75 to 135 ms in
- *   Chromium and in Node. It would also add 2.6 KB gzip to a 5 KB SDK.
- */
-async function hashBody(
-  res: Response,
-  keep: boolean,
-  onChunk?: (loaded: number) => void,
-): Promise<{ sri: string; bytes?: Uint8Array }> {
-  // An if with no else: the browser bundle (where the condition is false) drops the Node path whole.
-  if (!(typeof WEFT_BROWSER_BUNDLE === 'boolean' && WEFT_BROWSER_BUNDLE)) {
-    const node = nodeCrypto();
-    if (node && res.body) return hashAsItStreams(node, res.body, keep, onChunk);
-  }
-  const bytes = await readAll(res, onChunk);
-  return { sri: await sriOfBytes(bytes), bytes };
+/** What the bytes must be: a record's SRI and, for a file of several pieces, its piece digests. */
+export interface Expected {
+  integrity: string;
+  /** Base64 of the SHA-256 of each PIECE_SIZE piece in order; absent on a one-piece file or an older record. */
+  pieces?: string;
 }
 
 export class IntegrityError extends Error {
@@ -106,31 +27,132 @@ export class IntegrityError extends Error {
   }
 }
 
+// Set by scripts/build.mjs for the browser bundle, which never has node:crypto.
+declare const WEFT_BROWSER_BUNDLE: boolean | undefined;
+
+type Hash = ReturnType<typeof import('node:crypto').createHash>;
+
+/** An incremental SHA-256 from node:crypto where the runtime has it (Node, Deno, Bun), through no import a bundler would follow. */
+function nodeHash(): Hash | undefined {
+  // An if with no else: the browser bundle (where the condition is false) drops the Node path whole.
+  if (!(typeof WEFT_BROWSER_BUNDLE === 'boolean' && WEFT_BROWSER_BUNDLE)) {
+    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    try {
+      return (p?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined)?.createHash(
+        'sha256',
+      );
+    } catch {}
+  }
+  return undefined;
+}
+
+const digest = async (bytes: Uint8Array): Promise<Uint8Array> =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+
 /**
- * Turns a fetched response into a compiled module whose bytes match `integrity`. Where the server
- * says `application/wasm`, the response itself is compiled as it streams while a clone of it is
- * hashed (in Chromium this measured faster than compiling a JS `tee()` branch: 0.80 s against
- * 0.96 s at 30 MB); the module is returned only once the hash matches. Otherwise the bytes are
- * hashed, then compiled.
+ * `body`, unchanged, ending only once its bytes match `expected` (else erroring with an
+ * IntegrityError). Chosen by measurement (bench/load-sizes.ts; 30 MB builds in Chromium):
+ * - Each PIECE_SIZE piece is copied into one reused buffer and given to `crypto.subtle.digest`
+ *   (which copies it at the call), so the digests are done with the last byte, not after it.
+ *   A new buffer per piece, or per chunk, cost 15 to 25 % more time to instance (its allocations
+ *   compete with the compiler); the reused one is within the noise of passing the body through.
+ * - A `TransformStream` (`pipeThrough`), not a pulled `ReadableStream`: 1.02× against 1.13× of
+ *   `instantiateStreaming(fetch(url))` with nothing hashed.
+ * - Where node:crypto exists, the whole file's SHA-256 is also taken as it streams (native, about
+ *   1.7 GB/s); in browsers a file without pieces (one piece, or an older record) is collected and
+ *   digested whole at its end, as before pieces existed.
  */
-export async function compileVerified(
+export function verifying(
+  body: ReadableStream<Uint8Array>,
+  expected: Expected,
+  onChunk?: (loaded: number) => void,
+): { stream: ReadableStream<Uint8Array>; failure: () => IntegrityError | undefined } {
+  const whole = nodeHash();
+  const piece = new Uint8Array(PIECE_SIZE);
+  const digests: Promise<Uint8Array>[] = [];
+  // Kept only where the whole file's SRI cannot be taken any other way.
+  const kept: Uint8Array[] | undefined = !whole && !expected.pieces ? [] : undefined;
+  let at = 0;
+  let loaded = 0;
+  let failed: IntegrityError | undefined;
+  const fail = (message: string) => {
+    failed = new IntegrityError(`integrity mismatch: ${message}`);
+    throw failed;
+  };
+  const stream = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        whole?.update(chunk);
+        kept?.push(chunk);
+        for (let i = 0; i < chunk.length; ) {
+          const n = Math.min(PIECE_SIZE - at, chunk.length - i);
+          piece.set(chunk.subarray(i, i + n), at);
+          at += n;
+          i += n;
+          if (at === PIECE_SIZE) {
+            digests.push(digest(piece));
+            at = 0;
+          }
+        }
+        loaded += chunk.length;
+        onChunk?.(loaded);
+        controller.enqueue(chunk);
+      },
+      async flush() {
+        if (at || !loaded) digests.push(digest(piece.subarray(0, at)));
+        const got = await Promise.all(digests);
+        if (whole) {
+          const sri = sriOfDigest(whole.digest());
+          if (sri !== expected.integrity) fail(`expected ${expected.integrity}, got ${sri}`);
+        }
+        if (expected.pieces !== undefined) {
+          const list = new Uint8Array(got.length * 32);
+          for (const [k, d] of got.entries()) list.set(d, k * 32);
+          if (toBase64(list) !== expected.pieces)
+            fail(`the ${got.length} pieces received do not match the record's piece list`);
+        } else if (!whole) {
+          const sri = sriOfDigest(
+            got.length === 1
+              ? got[0]!
+              : await digest(new Uint8Array(await new Blob(kept as Uint8Array<ArrayBuffer>[]).arrayBuffer())),
+          );
+          if (sri !== expected.integrity) fail(`expected ${expected.integrity}, got ${sri}`);
+        }
+      },
+    }),
+  );
+  return { stream, failure: () => failed };
+}
+
+/**
+ * Compiles `res`'s body as it streams, and instantiates it with `imports` when given, from verified
+ * bytes only. `instantiateStreaming` rather than `compileStreaming` and then `instantiate`: the
+ * latter took twice the time at 1 MB in Node 20 (240 ms against 120 ms, bench/load-sizes.ts).
+ * A mismatch throws the IntegrityError, whatever the engine made of the stream's error.
+ */
+export async function instantiateVerified(
   res: Response,
-  integrity: string,
+  expected: Expected,
   variant: string,
+  imports: WebAssembly.Imports | undefined,
   report?: (p: Progress) => void,
-): Promise<WebAssembly.Module> {
+): Promise<{ module: WebAssembly.Module; instance: WebAssembly.Instance | undefined }> {
   const length = Number(res.headers.get('Content-Length'));
   // NaN (no header) is not > 0; an encoded body's length is not that of the bytes.
   const total = length > 0 && !res.headers.get('Content-Encoding') ? length : undefined;
   const onChunk = report && ((loaded: number) => report({ variant, loaded, total }));
-  const streaming =
-    (res.headers.get('Content-Type') ?? '').split(';')[0]?.trim() === 'application/wasm' &&
-    typeof WebAssembly.compileStreaming === 'function';
-  const forHash = streaming ? res.clone() : res;
-  const compiled = streaming ? WebAssembly.compileStreaming(res) : undefined;
-  // Altered bytes may fail to compile before the hash is known; the mismatch is what gets reported.
-  compiled?.catch(() => {});
-  const { sri, bytes } = await hashBody(forHash, !compiled, onChunk);
-  if (sri !== integrity) throw new IntegrityError(`integrity mismatch: expected ${integrity}, got ${sri}`);
-  return compiled ?? WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const { stream, failure } = verifying(res.body ?? new Blob().stream(), expected, onChunk);
+  // Our own response, so the engine streams whatever content type the server gave.
+  const source = new Response(stream, { headers: { 'Content-Type': 'application/wasm' } });
+  try {
+    if (typeof WebAssembly.instantiateStreaming !== 'function') {
+      const bytes = await source.arrayBuffer();
+      if (!imports) return { module: await WebAssembly.compile(bytes), instance: undefined };
+      return await WebAssembly.instantiate(bytes, imports);
+    }
+    if (!imports) return { module: await WebAssembly.compileStreaming(source), instance: undefined };
+    return await WebAssembly.instantiateStreaming(source, imports);
+  } catch (err) {
+    throw failure() ?? err;
+  }
 }
