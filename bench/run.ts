@@ -38,7 +38,7 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
     limitS: 180,
     run: emscriptenBench,
   },
-  { name: 'load', title: '8. load() at real sizes', limitS: 480, run: loadSizesBench },
+  { name: 'load', title: '8. load() at real sizes', limitS: 900, run: loadSizesBench },
   { name: 'publish', title: '9. Publishing a 32 MB build', limitS: 240, run: publishBench },
   {
     name: 'publish-bundle',
