@@ -81,7 +81,9 @@ export const MODULES =
  * The baseline module (scripts/probes/baseline.ts), in the same hex: one module using every feature
  * marked \`+\`, instantiated and its i64 export called with a BigInt. Rejected, all of them are absent.
  */
-export const BASELINE = '${hex(BASELINE)}';
+// biome-ignore format: generated
+export const BASELINE =
+  '${hex(BASELINE)}';
 
 /** The vocabulary and probe version: part of the profile cache's checksum (src/detect/cache.ts). */
 export const PROBE_VERSION = '${probeVersion()}';

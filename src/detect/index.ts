@@ -54,12 +54,12 @@ async function run(deep: boolean, fresh: boolean): Promise<ProbedProfile> {
   const cache = !deep && host === 'browser' ? profileCache(host) : undefined;
   if (cache?.[0] && !fresh) return { ...cache[0], cached: true };
   const found = shallow(host);
-  if (deep) {
-    // A deep module that cannot load proves nothing more: the shallow answers stand.
-    const mod = await import('./deep.js').catch(() => undefined);
-    if (mod && found.threads) found.threads = await mod.roundTrip(host).catch(() => false);
-    found['nested-workers'] = !!mod && found.workers! && (await mod.nestedWorkers(host).catch(() => false));
-  }
+  // A deep module that cannot load proves nothing more: the shallow answers stand.
+  if (deep)
+    await import('./deep.js').then(
+      (mod) => mod.deepen(host, found),
+      () => {},
+    );
   // wasi-threads on a JS host: weft's SDK brings the thread-spawn shim, which needs threads and workers.
   found['wasi-threads'] = found.threads! && found.workers!;
   const profile = {
@@ -70,7 +70,8 @@ async function run(deep: boolean, fresh: boolean): Promise<ProbedProfile> {
   return profile;
 }
 
-const memo = new Map<boolean, Promise<ProbedProfile>>();
+/** The memo: the shallow probe's promise at 0, the deep one's at 1. */
+const memo: Promise<ProbedProfile>[] = [];
 
 /**
  * Probes this realm once (per `deep` setting) and returns the same answer afterwards. On a browser
@@ -85,11 +86,8 @@ const memo = new Map<boolean, Promise<ProbedProfile>>();
  * threadModel(caps); // 'sab' on a cross-origin-isolated page, 'single' on one that is not
  */
 export function probe(options: ProbeOptions = {}): Promise<ProbedProfile> {
-  const deep = options.deep === true;
-  let result = options.fresh ? undefined : memo.get(deep);
-  if (!result) {
-    result = run(deep, options.fresh === true).catch(() => ({ host: 'unknown' as const, caps: [] }));
-    memo.set(deep, result);
-  }
-  return result;
+  const deep = +(options.deep === true);
+  if (options.fresh || !memo[deep])
+    memo[deep] = run(!!deep, options.fresh === true).catch(() => ({ host: 'unknown' as const, caps: [] }));
+  return memo[deep];
 }

@@ -17,6 +17,7 @@ export const MODULES =
  * The baseline module (scripts/probes/baseline.ts), in the same hex: one module using every feature
  * marked `+`, instantiated and its i64 export called with a BigInt. Rejected, all of them are absent.
  */
+// biome-ignore format: generated
 export const BASELINE =
   '010b026000027f7f60017e017e030302000105030100010606017f0141000b07090201620001016703000a20021900410041004100fc0a0000d0701a4300000000fc00c041000b040020000b';
 
