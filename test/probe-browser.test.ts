@@ -152,8 +152,8 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
 
     /**
      * One page load in `context` (its storage persists between loads): the profile, and how many
-     * modules the page validated (none when the probe did not run; 17 when it probes Chromium
-     * without flags: the baseline, compiled and instantiated modules are not validated).
+     * modules the page validated (none when the probe did not run; fewer than its capabilities when
+     * it probes: the baseline's seven share one module, compiled and instantiated ones are not validated).
      */
     async function visit(
       context: BrowserContext,

@@ -1,8 +1,10 @@
 /**
  * One module for the features every engine has shipped since about 2021, checked at once: it
- * uses each of them (a module that validates proves every feature it uses) and is instantiated to
- * call an i64 export with a BigInt. An engine that rejects it reports none of them: an engine
- * older than the baseline under-reports and gets a plainer build, never a wrong one.
+ * uses each of them (a module that validates proves every feature it uses); bigint, the JS API
+ * part, also needs it instantiated and an i64 export to pass a BigInt through (as
+ * wasm-feature-detect's detector does; workerd, which refuses synchronous compiles, validates the
+ * rest still). An engine that rejects it reports none of them: an engine older than the baseline
+ * under-reports and gets a plainer build, never a wrong one.
  */
 import { funcType, globalType, I32, module, op } from './encoder.js';
 

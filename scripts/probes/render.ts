@@ -35,7 +35,8 @@ function renderedModules(): string[] {
 
 /**
  * The one field per capability, in registry order, that src/detect/probe-bytes.ts packs into MODULES:
- * '' where the probe has no module for it; `+` where the baseline module (baseline.ts) answers; `.`
+ * '' where the probe has no module for it; `+` where the baseline module (baseline.ts) answers by
+ * validating, `=` where by passing a BigInt through it (bigint); `.`
  * and a name where a member of the `WebAssembly` namespace does; else a mark for how the probe uses
  * the module (none: validated; `!`: compiled, as wasm-feature-detect does; `*`: instantiated with the
  * js-string builtins; `#`: conveyed, set-threads), the module's hex, and after a space its control.
@@ -45,7 +46,9 @@ export function moduleFields(): string[] {
   const own = PROBE_SOURCES as Record<string, { probe: Uint8Array; control?: Uint8Array }>;
   const members = FEATURE_MEMBERS as Record<string, string>;
   return CAPABILITIES.map((cap) => {
-    if ((BASELINE_CAPS as readonly string[]).includes(cap)) return '+';
+    // bigint needs the module instantiated (`=`), the others only validated (`+`): workerd, which
+    // refuses synchronous compiles, validates them still.
+    if ((BASELINE_CAPS as readonly string[]).includes(cap)) return cap === 'bigint' ? '=' : '+';
     if (members[cap]) return `.${members[cap]}`;
     if (own[cap]) {
       const { probe, control } = own[cap];
@@ -67,7 +70,8 @@ export function renderProbeBytes(): string {
 
 /**
  * Every module the probe uses, one comma-separated field per capability in registry order
- * (CAPABILITIES): empty where the probe's code answers; \`+\` where BASELINE does; \`.\` and a name where
+ * (CAPABILITIES): empty where the probe's code answers; \`+\` where BASELINE does by validating, \`=\` by
+ * passing a BigInt through its instance; \`.\` and a name where
  * that member of \`WebAssembly\` does; else a mark (none: validated, present when it validates and its
  * control does not; \`!\`: compiled; \`*\`: instantiated with the js-string builtins; \`#\`: conveyed),
  * the module as hex after its 8-byte header (the probe adds it back), and after a space its negative
@@ -79,7 +83,8 @@ export const MODULES =
 
 /**
  * The baseline module (scripts/probes/baseline.ts), in the same hex: one module using every feature
- * marked \`+\`, instantiated and its i64 export called with a BigInt. Rejected, all of them are absent.
+ * marked \`+\` or \`=\`. Where it does not validate, all of them are absent; \`=\` (bigint) also needs
+ * its instance's i64 export to pass a BigInt through.
  */
 // biome-ignore format: generated
 export const BASELINE =

@@ -2,8 +2,8 @@
  * Every capability the generated modules answer (probe-bytes.ts), each by its field's mark:
  * validated with its negative control (no mark), compiled (`!`, as wasm-feature-detect does),
  * instantiated with the js-string builtins (`*`), conveyed (`#`, shared-everything.ts), answered by
- * the baseline module (`+`), or a member of the `WebAssembly` namespace (`.`, wasm-feature-detect's
- * detectors that need no module). wasm-feature-detect instantiates asynchronously; the probe does so
+ * the baseline module validating (`+`) or passing a BigInt through its instance (`=`, bigint), or a
+ * member of the `WebAssembly` namespace (`.`, wasm-feature-detect's detectors that need no module). wasm-feature-detect instantiates asynchronously; the probe does so
  * synchronously (tiny modules, allowed on every main thread, and no task hop). Starting them
  * asynchronously before the synchronous checks cost 42 B gzip and showed no gain the bench could
  * tell from noise on a loaded 2-core machine: left out. A detector that throws means absent.
@@ -16,8 +16,8 @@ import { check, compile, instantiate, validates } from './util.js';
 /** Adds the answer of every capability that has a field to `found`, in registry order. */
 export function detectModules(found: Record<string, boolean>): void {
   const fields = MODULES.split(',');
-  // One module for the features of the ~2021 baseline (scripts/probes/baseline.ts).
-  const baseline = check(() => (instantiate(BASELINE).exports.b as (n: bigint) => bigint)(0n) === 0n);
+  // One module for the features of the ~2021 baseline (scripts/probes/baseline.ts), validated once.
+  const baseline = check(() => validates(BASELINE));
   CAPABILITIES.forEach((cap, i) => {
     const field = fields[i]!;
     const [mark, rest] = [field[0], field.slice(1)];
@@ -30,11 +30,13 @@ export function detectModules(found: Record<string, boolean>): void {
                 ? compile(rest)
                 : mark === '*'
                   ? instantiate(rest, { builtins: ['js-string'] })
-                  : mark === '#'
-                    ? setThreads(rest, found['set-types']!)
-                    : mark === '.'
-                      ? rest in WebAssembly
-                      : validates(field),
+                  : mark === '='
+                    ? (instantiate(BASELINE).exports.b as (n: bigint) => bigint)(0n) === 0n
+                    : mark === '#'
+                      ? setThreads(rest, found['set-types']!)
+                      : mark === '.'
+                        ? rest in WebAssembly
+                        : validates(field),
             );
   });
 }
