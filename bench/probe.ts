@@ -39,7 +39,7 @@ function phases() {
   lap(host === 'browser' ? 'host and cache read (localStorage)' : 'host');
   const found = {};
   detectModules(found);
-  lap('every generated module (the first wasm use of the realm): the baseline module instantiated, the rest validated with their controls, 3 compiled, js-string-builtins and set-threads instantiated');
+  lap('every generated module (the first wasm use of the realm): validated with their controls (one baseline module for seven capabilities), 3 compiled, 3 instantiated (the baseline for bigint, js-string-builtins, set-threads)');
   check(() => hasThreads(host, found['shared-memory']));
   check(() => hasWorkers(host));
   lap('threads: a shared Memory posted over a MessageChannel');
