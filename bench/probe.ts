@@ -23,10 +23,9 @@ const REPEAT_GOAL = 0.1;
 const TIMED = `
 import { probe } from './src/detect/index.ts';
 import * as wfd from 'wasm-feature-detect';
-import { check, moduleTable, validates } from './src/detect/util.ts';
-import { detectFeatures } from './src/detect/features.ts';
+import { check } from './src/detect/util.ts';
+import { detectModules } from './src/detect/features.ts';
 import { hasThreads, hasWorkers } from './src/detect/threads.ts';
-import { setThreads } from './src/detect/shared-everything.ts';
 import { nativeSharedGlobal, nativeThreadLocal } from './src/detect/native-api.ts';
 import { detectHost } from './src/detect/host.ts';
 import { profileCache } from './src/detect/cache.ts';
@@ -38,20 +37,15 @@ function phases() {
   const host = detectHost();
   if (host === 'browser') profileCache(host);
   lap(host === 'browser' ? 'host and cache read (localStorage)' : 'host');
-  const table = moduleTable();
   const found = {};
-  let n = 0;
-  for (const cap in table) if (table[cap] >= '0') n++, (found[cap] = check(() => validates(table[cap])));
-  lap('unpacking the modules, then ' + n + ' capabilities by validation, controls included (the first wasm use of the realm)');
+  detectModules(found);
+  lap('every generated module (the first wasm use of the realm): validated with their controls (one baseline module for seven capabilities), 3 compiled, 3 instantiated (the baseline for bigint, js-string-builtins, set-threads)');
   check(() => hasThreads(host, found['shared-memory']));
   check(() => hasWorkers(host));
   lap('threads: a shared Memory posted over a MessageChannel');
-  check(() => setThreads(table));
   check(() => nativeSharedGlobal());
   check(() => nativeThreadLocal());
-  lap('set-threads and the JS-API checks');
-  detectFeatures(found, table);
-  lap('3 synchronous compiles and 2 synchronous instantiations (bigint, js-string-builtins)');
+  lap('the JS-API checks');
   return out;
 }
 export async function timed(which) {

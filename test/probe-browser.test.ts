@@ -152,7 +152,8 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
 
     /**
      * One page load in `context` (its storage persists between loads): the profile, and how many
-     * modules the page validated (none when the probe did not run).
+     * modules the page validated (none when the probe did not run; fewer than its capabilities when
+     * it probes: the baseline's seven share one module, compiled and instantiated ones are not validated).
      */
     async function visit(
       context: BrowserContext,
@@ -201,7 +202,7 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
       const context = await browser.newContext();
       const first = await visit(context, 'isolated');
       expect(first.profile.cached).toBeUndefined();
-      expect(first.validations).toBeGreaterThan(20);
+      expect(first.validations).toBeGreaterThan(10);
       const second = await visit(context, 'isolated');
       expect(second.profile).toEqual({ ...first.profile, cached: true });
       expect(second.validations).toBe(0);
@@ -256,7 +257,7 @@ describeWith('Chromium', chromiumPath(), CHROMIUM_INSTALL, () => {
       const fresh = await visit(context, 'isolated', { fresh: true });
       expect(fresh.profile).toEqual(first.profile);
       expect(fresh.profile.cached).toBeUndefined();
-      expect(fresh.validations).toBeGreaterThan(20);
+      expect(fresh.validations).toBeGreaterThan(10);
       await context.close();
     });
 

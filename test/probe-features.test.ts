@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as wfd from 'wasm-feature-detect';
+import { BASELINE, BASELINE_CAPS } from '../scripts/probes/baseline.js';
 import {
   captureDetector,
   captureFeatures,
+  FEATURE_MEMBERS,
   type FeatureCap,
   WFD_VERSION,
 } from '../scripts/probes/features.js';
-import { renderProbeBytes } from '../scripts/probes/render.js';
-import { FEATURE_MEMBERS } from '../src/detect/features.js';
+import { moduleFields, renderProbeBytes } from '../scripts/probes/render.js';
+import { CAPABILITIES } from '../src/profile/caps.js';
 import { WFD_NAMES } from './fixtures/wfd-names.js';
 
 const DETECTORS: Record<string, () => Promise<boolean>> = { ...wfd };
@@ -65,7 +67,11 @@ describe("wasm-feature-detect's detectors, captured", () => {
     );
   });
 
-  it.each(Object.entries(captureFeatures()))(
+  // The baseline's capabilities are answered by the baseline module instead (below).
+  const shipped = Object.entries(captureFeatures()).filter(
+    ([cap]) => !(BASELINE_CAPS as readonly string[]).includes(cap),
+  );
+  it.each(shipped)(
     '%s is byte for byte the module wasm-feature-detect checks when awaited, checked the same way',
     async (cap, src) => {
       const seen = await captured(WFD_NAMES[cap as FeatureCap]);
@@ -98,4 +104,17 @@ describe("wasm-feature-detect's detectors, captured", () => {
       }
     },
   );
+});
+
+describe('the baseline module', () => {
+  it('answers exactly its capabilities (validated: +; bigint instantiated: =) and, on an engine that has them all, validates and passes a BigInt through', () => {
+    const fields = moduleFields();
+    expect(CAPABILITIES.filter((_, i) => fields[i] === '+' || fields[i] === '=')).toEqual([...BASELINE_CAPS]);
+    expect(CAPABILITIES.filter((_, i) => fields[i] === '=')).toEqual(['bigint']);
+    expect(WebAssembly.validate(BASELINE.slice())).toBe(true);
+    const { b } = new WebAssembly.Instance(new WebAssembly.Module(BASELINE.slice()), {}).exports as {
+      b: (n: bigint) => bigint;
+    };
+    expect(b(42n)).toBe(42n);
+  });
 });

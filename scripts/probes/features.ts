@@ -4,8 +4,9 @@
  * entry points intercepted and writes the module it hands over into src/detect/probe-bytes.ts, so an
  * upstream change arrives as a regenerated, reviewed diff. `how` is what the probe does with it, the
  * same as wasm-feature-detect does: `validate`, `compile` (`new WebAssembly.Module`) or `run`
- * (`WebAssembly.instantiate`; the probe instantiates bigint and js-string-builtins, see
- * src/detect/features.ts). The detectors that need no module are FEATURE_MEMBERS there.
+ * (`WebAssembly.instantiate`; the probe instantiates js-string-builtins, and bigint with the
+ * baseline module: see baseline.ts and src/detect/features.ts). The detectors that need no module
+ * are FEATURE_MEMBERS.
  */
 import { createRequire } from 'node:module';
 import * as wfd from 'wasm-feature-detect';
@@ -37,6 +38,13 @@ export const FEATURE_DETECTORS = {
 } as const satisfies Record<string, keyof typeof wfd>;
 
 export type FeatureCap = keyof typeof FEATURE_DETECTORS;
+
+/** wasm-feature-detect's detectors that need no module: a member of the `WebAssembly` namespace. */
+export const FEATURE_MEMBERS = {
+  jspi: 'Suspending',
+  'streaming-compilation': 'compileStreaming',
+  'type-reflection': 'Function',
+} as const;
 export interface FeatureSource {
   how: FeatureHow;
   probe: Uint8Array;

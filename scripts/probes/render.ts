@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { CAPABILITIES } from '../../src/profile/caps.js';
+import { BASELINE, BASELINE_CAPS } from './baseline.js';
 import { HEADER } from './encoder.js';
-import { captureFeatures, type FeatureSource, WFD_VERSION } from './features.js';
+import { captureFeatures, FEATURE_MEMBERS, type FeatureSource, WFD_VERSION } from './features.js';
 import { PROBE_SOURCES } from './sources.js';
 
 /**
  * Bump when the probe's own logic changes what it reports for some engine without any module or
  * capability changing (src/detect/*.ts): it is part of PROBE_VERSION, so cached profiles go stale.
  */
-export const PROBE_REVISION = 1;
+export const PROBE_REVISION = 2;
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.subarray(HEADER.length)).toString('hex');
 
@@ -29,23 +30,30 @@ function renderedModules(): string[] {
   const own = Object.values(PROBE_SOURCES).flatMap((s) =>
     'control' in s ? [s.probe, s.control] : [s.probe],
   );
-  return [...own, ...Object.values(captureFeatures()).map((s) => s.probe)].map(hex);
+  return [...own, BASELINE, ...Object.values(captureFeatures()).map((s) => s.probe)].map(hex);
 }
 
 /**
  * The one field per capability, in registry order, that src/detect/probe-bytes.ts packs into MODULES:
- * '' where the probe has no module for it; else a mark for how the probe uses the module (none:
- * validated; `!`: compiled, as wasm-feature-detect does; `*`: instantiated by a check of its own),
- * the module's hex, and after a space its negative control.
+ * '' where the probe has no module for it; `+` where the baseline module (baseline.ts) answers by
+ * validating, `=` where by passing a BigInt through it (bigint); `.`
+ * and a name where a member of the `WebAssembly` namespace does; else a mark for how the probe uses
+ * the module (none: validated; `!`: compiled, as wasm-feature-detect does; `*`: instantiated with the
+ * js-string builtins; `#`: conveyed, set-threads), the module's hex, and after a space its control.
  */
 export function moduleFields(): string[] {
   const captured = captureFeatures() as Record<string, FeatureSource>;
   const own = PROBE_SOURCES as Record<string, { probe: Uint8Array; control?: Uint8Array }>;
+  const members = FEATURE_MEMBERS as Record<string, string>;
   return CAPABILITIES.map((cap) => {
+    // bigint needs the module instantiated (`=`), the others only validated (`+`): workerd, which
+    // refuses synchronous compiles, validates them still.
+    if ((BASELINE_CAPS as readonly string[]).includes(cap)) return cap === 'bigint' ? '=' : '+';
+    if (members[cap]) return `.${members[cap]}`;
     if (own[cap]) {
       const { probe, control } = own[cap];
       // set-threads is proved by conveyance (src/detect/shared-everything.ts), not by validation.
-      return `${cap === 'set-threads' ? '*' : ''}${hex(probe)}${control ? ` ${hex(control)}` : ''}`;
+      return `${cap === 'set-threads' ? '#' : ''}${hex(probe)}${control ? ` ${hex(control)}` : ''}`;
     }
     const src = captured[cap];
     if (!src) return '';
@@ -62,14 +70,25 @@ export function renderProbeBytes(): string {
 
 /**
  * Every module the probe uses, one comma-separated field per capability in registry order
- * (CAPABILITIES): empty where there is none; else a mark (none: validated, present when it validates
- * and its control does not; \`!\`: compiled; \`*\`: instantiated by a check of its own), the module
- * as hex after its 8-byte header (the probe adds it back), and after a space its negative control.
- * One string, no names: the bundle spells each capability once, in the registry.
+ * (CAPABILITIES): empty where the probe's code answers; \`+\` where BASELINE does by validating, \`=\` by
+ * passing a BigInt through its instance; \`.\` and a name where
+ * that member of \`WebAssembly\` does; else a mark (none: validated, present when it validates and its
+ * control does not; \`!\`: compiled; \`*\`: instantiated with the js-string builtins; \`#\`: conveyed),
+ * the module as hex after its 8-byte header (the probe adds it back), and after a space its negative
+ * control. One string, no names: the bundle spells each capability once, in the registry.
  */
 // biome-ignore format: generated
 export const MODULES =
   '${fields.join(',')}';
+
+/**
+ * The baseline module (scripts/probes/baseline.ts), in the same hex: one module using every feature
+ * marked \`+\` or \`=\`. Where it does not validate, all of them are absent; \`=\` (bigint) also needs
+ * its instance's i64 export to pass a BigInt through.
+ */
+// biome-ignore format: generated
+export const BASELINE =
+  '${hex(BASELINE)}';
 
 /** The vocabulary and probe version: part of the profile cache's checksum (src/detect/cache.ts). */
 export const PROBE_VERSION = '${probeVersion()}';

@@ -82,3 +82,12 @@ export async function nestedWorkers(host: Host, ms = 3000): Promise<boolean> {
       : `const w=new Worker(URL.createObjectURL(new Blob(['postMessage(1)'],{type:'text/javascript'})));w.onmessage=()=>{w.terminate();post(true)};w.onerror=()=>post(false)`;
   return (await ask(host, `function onMsg(){try{${inner}}catch{post(false)}}`, 0, ms)) === true;
 }
+
+/**
+ * The deep answers, written over the shallow ones in `found`: `threads` kept only after a real
+ * round trip, `nested-workers` where a worker can start a worker.
+ */
+export async function deepen(host: Host, found: Record<string, boolean>): Promise<void> {
+  if (found.threads) found.threads = await roundTrip(host).catch(() => false);
+  found['nested-workers'] = found.workers! && (await nestedWorkers(host).catch(() => false));
+}

@@ -1,35 +1,42 @@
 /**
- * wasm-feature-detect's detectors that it does not answer by validation, under the contract's names,
- * from the modules of probe-bytes.ts captured from it: the same modules, checked the same way,
- * except that the two it instantiates asynchronously are instantiated synchronously here (tiny
- * modules, allowed on every main thread, and no task hop). Starting all five asynchronously before
- * the synchronous checks, so the engine compiles them off the main thread, cost 42 B gzip and showed
- * no gain the bench could tell from noise on a loaded 2-core machine: left out. A detector that
- * throws means absent.
+ * Every capability the generated modules answer (probe-bytes.ts), each by its field's mark:
+ * validated with its negative control (no mark), compiled (`!`, as wasm-feature-detect does),
+ * instantiated with the js-string builtins (`*`), conveyed (`#`, shared-everything.ts), answered by
+ * the baseline module validating (`+`) or passing a BigInt through its instance (`=`, bigint), or a
+ * member of the `WebAssembly` namespace (`.`, wasm-feature-detect's detectors that need no module). wasm-feature-detect instantiates asynchronously; the probe does so
+ * synchronously (tiny modules, allowed on every main thread, and no task hop). Starting them
+ * asynchronously before the synchronous checks cost 42 B gzip and showed no gain the bench could
+ * tell from noise on a loaded 2-core machine: left out. A detector that throws means absent.
  */
-import type { Capability } from '../profile/caps.js';
-import { check, compile, instantiate } from './util.js';
+import { CAPABILITIES } from '../profile/caps.js';
+import { BASELINE, MODULES } from './probe-bytes.js';
+import { setThreads } from './shared-everything.js';
+import { check, compile, instantiate, validates } from './util.js';
 
-/** wasm-feature-detect's detectors that need no module: a member of the `WebAssembly` namespace. */
-export const FEATURE_MEMBERS = {
-  jspi: 'Suspending',
-  'streaming-compilation': 'compileStreaming',
-  'type-reflection': 'Function',
-} as const;
-
-/** Adds the answers of the compiled (`!`) and instantiated modules and the namespace members to `found`. */
-export function detectFeatures(
-  found: Record<string, boolean>,
-  table: Partial<Record<Capability, string>>,
-): void {
-  // A field's mark is dropped before its hex is decoded.
-  const hex = (cap: Capability) => table[cap]!.slice(1);
-  for (const cap in table)
-    if (table[cap as Capability]![0] === '!') found[cap] = check(() => compile(hex(cap as Capability)));
-  found.bigint = check(() => (instantiate(hex('bigint')).exports.b as (n: bigint) => bigint)(0n) === 0n);
-  found['js-string-builtins'] = check(() =>
-    instantiate(hex('js-string-builtins'), { builtins: ['js-string'] }),
-  );
-  for (const [cap, member] of Object.entries(FEATURE_MEMBERS))
-    found[cap] = check(() => member in WebAssembly);
+/** Adds the answer of every capability that has a field to `found`, in registry order. */
+export function detectModules(found: Record<string, boolean>): void {
+  const fields = MODULES.split(',');
+  // One module for the features of the ~2021 baseline (scripts/probes/baseline.ts), validated once.
+  const baseline = check(() => validates(BASELINE));
+  CAPABILITIES.forEach((cap, i) => {
+    const field = fields[i]!;
+    const [mark, rest] = [field[0], field.slice(1)];
+    if (field)
+      found[cap] =
+        mark === '+'
+          ? baseline
+          : check(() =>
+              mark === '!'
+                ? compile(rest)
+                : mark === '*'
+                  ? instantiate(rest, { builtins: ['js-string'] })
+                  : mark === '='
+                    ? (instantiate(BASELINE).exports.b as (n: bigint) => bigint)(0n) === 0n
+                    : mark === '#'
+                      ? setThreads(rest, found['set-types']!)
+                      : mark === '.'
+                        ? rest in WebAssembly
+                        : validates(field),
+            );
+  });
 }

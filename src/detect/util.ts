@@ -1,6 +1,3 @@
-import { CAPABILITIES, type Capability } from '../profile/caps.js';
-import { MODULES } from './probe-bytes.js';
-
 /** One detector's answer: truthy means present; a detector that throws means absent. */
 export function check(detector: () => unknown): boolean {
   try {
@@ -8,19 +5,6 @@ export function check(detector: () => unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * MODULES unpacked: each capability that has a module, with its field (probe-bytes.ts: a mark for
- * how the probe uses it, the module's hex, a space and its negative control).
- */
-export function moduleTable(): Partial<Record<Capability, string>> {
-  const fields = MODULES.split(',');
-  const table: Partial<Record<Capability, string>> = {};
-  CAPABILITIES.forEach((cap, i) => {
-    if (fields[i]) table[cap] = fields[i];
-  });
-  return table;
 }
 
 /**

@@ -109,7 +109,10 @@ export interface Profile {
 export const THREAD_MODELS = ['shared-everything', 'sab', 'wasi-threads', 'single'] as const;
 export type ThreadModel = (typeof THREAD_MODELS)[number];
 
-const INDEX = new Map<string, number>(CAPABILITIES.map((name, i) => [name, i]));
+// Pure: the probe bundle, which never asks for an index, leaves it out.
+const INDEX = /* @__PURE__ */ new Map<string, number>(
+  /* @__PURE__ */ CAPABILITIES.map((name, i) => [name, i]),
+);
 
 export function isCapability(name: string): name is Capability {
   return INDEX.has(name);
