@@ -229,6 +229,11 @@ describe('piece hashes in the registry', () => {
     expect(status).toBe(200);
     expect(body.variants[0]!.integrity).toBe(sri(big));
     expect(body.variants[0]).not.toHaveProperty('pieces');
+    // Publishing the same build again records them, as a new version (versions are immutable).
+    expect((await put(`${at}/v1/modules/big/variants/single`, big)).status).toBe(201);
+    const again = await getJson<RemoteModule>(`${await serve()}/v1/modules/big`);
+    expect(again.body.version).not.toBe(body.version);
+    expect(again.body.variants[0]!.pieces).toBe(expected(big));
   });
 
   it("treats a bundle record whose file's pieces do not fit as corrupt (503)", async () => {
