@@ -14,6 +14,7 @@ import { leasedOnWrite } from './locks.js';
 import { ensureMigrated } from './migrate.js';
 import {
   apply,
+  type BundleFileInput,
   type PlannedBundle,
   type Published,
   type PublishSetInput,
@@ -188,9 +189,8 @@ async function publishNow(
 }
 
 /**
- * Stores each file of a bundle content-addressed (the wasm is the variant's blob, its pieces
- * `wasmPieces`) and returns its record, each file's pieces computed from its bytes, or for a file
- * handed over as stored without them, taken from whoever read the stored bytes (the commit).
+ * Stores each file of a bundle content-addressed (the wasm is the variant's blob) and returns its
+ * record, with each file's pieces (see {@link piecesOfFile}).
  */
 async function storeBundle(
   store: Store,
@@ -200,32 +200,30 @@ async function storeBundle(
   const files: Bundle['files'] = [];
   for (const f of planned.input.files) {
     const role = roleOf(f.path, planned.input.wasmPath);
-    const piecesOfFile = async (bytes: Uint8Array | undefined) => {
-      if (role === 'wasm') return wasmPieces;
-      if (bytes) return piecesOf(bytes);
-      if (f.stored && f.stored.size > PIECE_SIZE && !f.stored.pieces)
-        throw new Error(`publish: stored file ${f.path} was handed over without its bytes or its pieces`);
-      return f.stored?.pieces;
-    };
+    const pieces = role === 'wasm' ? wasmPieces : await piecesOfFile(f);
+    const also = pieces ? { pieces } : {};
     if (f.stored) {
-      const pieces = await piecesOfFile(f.bytes);
-      files.push({
-        path: f.path,
-        role,
-        size: f.stored.size,
-        sha256: f.stored.sha256,
-        ...(pieces ? { pieces } : {}),
-      });
+      files.push({ path: f.path, role, size: f.stored.size, sha256: f.stored.sha256, ...also });
       continue;
     }
     if (!f.bytes) throw new Error(`publish: file ${f.path} has neither bytes nor a stored copy`);
     const hex = toHex(await sha256(f.bytes));
     if (role !== 'wasm') await store.put(fileKey(hex), f.bytes);
-    const pieces = await piecesOfFile(f.bytes);
-    files.push({ path: f.path, role, size: f.bytes.length, sha256: hex, ...(pieces ? { pieces } : {}) });
+    files.push({ path: f.path, role, size: f.bytes.length, sha256: hex, ...also });
   }
   const bundle = { id: await bundleId(files, planned.entry), entry: planned.entry, files };
   // Content-addressed: the same id always records the same files, so rewriting it is harmless (and heals a damaged one).
   await store.put(bundleKey(bundle.id), serializeBundle(bundle));
   return bundle;
+}
+
+/**
+ * A bundle file's pieces: from its bytes when it comes with them; else (a stored file handed over
+ * alone) those computed by whoever read the stored bytes (the commit), never a client's.
+ */
+async function piecesOfFile(f: BundleFileInput): Promise<string | undefined> {
+  if (f.bytes) return piecesOf(f.bytes);
+  if (f.stored && f.stored.size > PIECE_SIZE && !f.stored.pieces)
+    throw new Error(`publish: stored file ${f.path} was handed over without its bytes or its pieces`);
+  return f.stored?.pieces;
 }
