@@ -36,6 +36,10 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** Standard base64 (with padding) back to bytes; throws on anything `atob` refuses. */
+export const fromBase64 = (base64: string): Uint8Array =>
+  Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+
 /** SHA-256 through WebCrypto (Node 20, browsers and workerd alike). */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
@@ -55,8 +59,7 @@ export const sriOfDigest = (digest: Uint8Array): string => `${PREFIX}${toBase64(
 export const sriOfBytes = async (bytes: Uint8Array): Promise<string> => sriOfDigest(await sha256(bytes));
 
 /** The digest an SRI `sha256-<base64>` names. */
-export const digestOfSri = (sri: string): Uint8Array =>
-  Uint8Array.from(atob(sri.slice(PREFIX.length)), (c) => c.charCodeAt(0));
+export const digestOfSri = (sri: string): Uint8Array => fromBase64(sri.slice(PREFIX.length));
 
 /** An address as `Content-Digest` (RFC 9530): `sha-256=:<base64>:`. */
 export const contentDigestOf = (address: string): string => `sha-256=:${toBase64(fromHex(hexOf(address)))}:`;

@@ -7,6 +7,15 @@ import type { Capability, Host, ThreadModel, VariantHost } from './caps.js';
 import type { PolyfillName } from './polyfills.js';
 import type { Rejection } from './select.js';
 
+/**
+ * `pieces`, beside an `integrity`: the base64 (standard, padded) of the 32-byte SHA-256 of each
+ * 1 MiB piece of the file in order, the last piece possibly shorter (src/contract/pieces.ts). The
+ * server computes it from the bytes it stores. Present only for a file over 1 MiB (`size >
+ * PIECE_SIZE`); absent, the file is checked by its `integrity` alone (a file of one piece, or one
+ * published before piece hashes existed: a republish adds them).
+ */
+export type Pieces = string;
+
 /** A variant as `GET /v1/modules/:name` describes it. */
 export interface RemoteVariant {
   name: string;
@@ -16,6 +25,8 @@ export interface RemoteVariant {
   polyfills: PolyfillName[];
   url: string;
   integrity: string;
+  /** Piece hashes of the wasm, for one over 1 MiB: see {@link Pieces}. */
+  pieces?: Pieces;
   /** `optional`: the build also runs on one thread (see `LoadResult.threads`). */
   threads?: 'optional';
   /** The hosts it is declared for (never chosen on another); absent: every host. */
@@ -36,6 +47,8 @@ export interface RemoteBundle {
     role: 'wasm' | 'glue' | 'worker' | 'data' | 'boot';
     size: number;
     integrity: string;
+    /** Piece hashes of this file, for one over 1 MiB: see {@link Pieces}. */
+    pieces?: Pieces;
   }[];
 }
 
@@ -55,6 +68,8 @@ export interface ResolveAnswer {
   model: ThreadModel;
   url: string;
   integrity: string;
+  /** Piece hashes of the wasm, for one over 1 MiB: see {@link Pieces}. */
+  pieces?: Pieces;
   size: number;
   requires: Capability[];
   polyfills: PolyfillName[];

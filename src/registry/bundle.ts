@@ -1,7 +1,8 @@
 /**
  * A variant bundle (contract.md, manifest schema 2): the files of one build that must travel
  * together (its wasm, the glue compiled with it, its worker scripts, boot and data files), each
- * under the relative path the toolchain wrote, content-addressed as one unit. Pure.
+ * under the relative path the toolchain wrote, content-addressed as one unit (its id names each
+ * file's path, role and SHA-256; a file's `pieces` derive from its bytes, so they never change it). Pure.
  */
 import { sha256, toHex } from '../contract/address.js';
 
@@ -15,6 +16,8 @@ export interface BundleFile {
   size: number;
   /** Lowercase hex SHA-256 of the bytes. */
   sha256: string;
+  /** The SHA-256 of each 1 MiB piece (contract/pieces.ts), computed by the server: only for a file of more than one piece. */
+  pieces?: string;
 }
 
 export interface Bundle {

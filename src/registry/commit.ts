@@ -8,6 +8,7 @@
 
 import { ADDRESS, hexOf } from '../contract/address.js';
 import { isVersion, NAME, NAME_RULE, VERSION_RULE } from '../contract/names.js';
+import { piecesOf } from '../contract/pieces.js';
 import { BUNDLE_PATH, MAX_BUNDLE_FILES, ROLES, type Role, roleOf } from './bundle.js';
 import type { Encoders } from './copies.js';
 import { parseDeclaration } from './declaration.js';
@@ -154,10 +155,14 @@ async function commitNow(
       // The wasm and scripts are read as evidence; a file found only as a blob is written under files/.
       const keep = role !== 'data' || found.blobOnly;
       if (role === 'wasm') wasm = found.bytes;
+      // A file whose bytes are not kept gets its pieces here, from the bytes just read and checked.
+      const pieces = keep ? undefined : await piecesOf(found.bytes);
       files.push({
         path: f.path,
         ...(keep ? { bytes: found.bytes } : {}),
-        ...(found.blobOnly && role !== 'wasm' ? {} : { stored: { sha256: hex, size: f.size } }),
+        ...(found.blobOnly && role !== 'wasm'
+          ? {}
+          : { stored: { sha256: hex, size: f.size, ...(pieces ? { pieces } : {}) } }),
       });
     }
     if (missing.size || !wasm) continue;

@@ -115,7 +115,7 @@ function toBundle(b: unknown, at: string): Bundle {
   );
   need(Array.isArray(b.files), `${at}.files`, 'must be an array');
   const files = b.files.map((f: unknown, i) => {
-    need(isObject(f), `${at}.files[${i}]`, 'must be an object { path, role, size, integrity }');
+    need(isObject(f), `${at}.files[${i}]`, 'must be an object { path, role, size, integrity, pieces? }');
     const { integrity, ...rest } = f;
     return { ...rest, sha256: hexOf(integrity, `${at}.files[${i}].integrity`) };
   });
@@ -132,6 +132,7 @@ function pick(v: RemoteVariant): RemoteVariant {
     polyfills: v.polyfills,
     url: v.url,
     integrity: v.integrity,
+    ...(v.pieces ? { pieces: v.pieces } : {}),
     ...(v.threads ? { threads: v.threads } : {}),
     ...(v.hosts ? { hosts: v.hosts } : {}),
     ...(v.bundle ? { bundle: pickBundle(v.bundle) } : {}),
@@ -142,5 +143,11 @@ const pickBundle = (b: RemoteBundle): RemoteBundle => ({
   id: b.id,
   base: b.base,
   entry: b.entry,
-  files: b.files.map((f) => ({ path: f.path, role: f.role, size: f.size, integrity: f.integrity })),
+  files: b.files.map((f) => ({
+    path: f.path,
+    role: f.role,
+    size: f.size,
+    integrity: f.integrity,
+    ...(f.pieces ? { pieces: f.pieces } : {}),
+  })),
 });

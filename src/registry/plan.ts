@@ -41,11 +41,13 @@ export interface BundleInput {
  * under its content key (`files/sha256-<hex>`) and checked there by whoever hands it over (the
  * upload commit), so a publish need not hold every byte of a build nor write it again. The wasm and
  * the scripts (glue, workers, boot files) always come with their bytes: they are read as evidence.
+ * A stored file handed over without its bytes comes with its `pieces` (contract/pieces.ts) when it
+ * has more than one, computed by whoever read and checked the stored bytes, never by a client.
  */
 export interface BundleFileInput {
   path: string;
   bytes?: Uint8Array;
-  stored?: { sha256: string; size: number };
+  stored?: { sha256: string; size: number; pieces?: string };
 }
 
 /** Variants of one module published together: inspected and checked first, then one manifest write. */

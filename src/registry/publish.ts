@@ -5,6 +5,7 @@
  */
 
 import { addressOf, sha256, toHex } from '../contract/address.js';
+import { PIECE_SIZE, piecesOf } from '../contract/pieces.js';
 import type { InspectReport } from '../inspect/index.js';
 import type { Ordering } from '../profile/order.js';
 import { type Bundle, bundleId, roleOf } from './bundle.js';
@@ -13,6 +14,7 @@ import { leasedOnWrite } from './locks.js';
 import { ensureMigrated } from './migrate.js';
 import {
   apply,
+  type BundleFileInput,
   type PlannedBundle,
   type Published,
   type PublishSetInput,
@@ -134,15 +136,18 @@ async function publishNow(
   const blobs: { blob: string; bytes: Uint8Array }[] = [];
   for (const p of planned) {
     const blob = await addressOf(p.input.bytes);
+    // Computed here from the bytes stored, never taken from the publisher: as trusted as `blob`.
+    const pieces = await piecesOf(p.input.bytes);
     await storeBlob(store, blob, p.input.bytes);
     blobs.push({ blob, bytes: p.input.bytes });
-    const bundle = p.bundle ? await storeBundle(store, p.bundle) : undefined;
+    const bundle = p.bundle ? await storeBundle(store, p.bundle, pieces) : undefined;
     const variant: Variant = {
       name: p.input.variant,
       model: p.model,
       requires: p.requires,
       blob,
       size: p.input.bytes.length,
+      ...(pieces ? { pieces } : {}),
       polyfills: p.polyfills,
       ...(p.threads ? { threads: p.threads } : {}),
       ...(p.hosts ? { hosts: p.hosts } : {}),
@@ -183,22 +188,42 @@ async function publishNow(
   return { result: committed.result, blobs };
 }
 
-/** Stores each file of a bundle content-addressed (the wasm is the variant's blob) and returns its record. */
-async function storeBundle(store: Store, planned: PlannedBundle): Promise<Bundle> {
+/**
+ * Stores each file of a bundle content-addressed (the wasm is the variant's blob) and returns its
+ * record, with each file's pieces (see {@link piecesOfFile}).
+ */
+async function storeBundle(
+  store: Store,
+  planned: PlannedBundle,
+  wasmPieces: string | undefined,
+): Promise<Bundle> {
   const files: Bundle['files'] = [];
   for (const f of planned.input.files) {
     const role = roleOf(f.path, planned.input.wasmPath);
+    const pieces = role === 'wasm' ? wasmPieces : await piecesOfFile(f);
+    const also = pieces ? { pieces } : {};
     if (f.stored) {
-      files.push({ path: f.path, role, size: f.stored.size, sha256: f.stored.sha256 });
+      files.push({ path: f.path, role, size: f.stored.size, sha256: f.stored.sha256, ...also });
       continue;
     }
     if (!f.bytes) throw new Error(`publish: file ${f.path} has neither bytes nor a stored copy`);
     const hex = toHex(await sha256(f.bytes));
     if (role !== 'wasm') await store.put(fileKey(hex), f.bytes);
-    files.push({ path: f.path, role, size: f.bytes.length, sha256: hex });
+    files.push({ path: f.path, role, size: f.bytes.length, sha256: hex, ...also });
   }
   const bundle = { id: await bundleId(files, planned.entry), entry: planned.entry, files };
   // Content-addressed: the same id always records the same files, so rewriting it is harmless (and heals a damaged one).
   await store.put(bundleKey(bundle.id), serializeBundle(bundle));
   return bundle;
+}
+
+/**
+ * A bundle file's pieces: from its bytes when it comes with them; else (a stored file handed over
+ * alone) those computed by whoever read the stored bytes (the commit), never a client's.
+ */
+async function piecesOfFile(f: BundleFileInput): Promise<string | undefined> {
+  if (f.bytes) return piecesOf(f.bytes);
+  if (f.stored && f.stored.size > PIECE_SIZE && !f.stored.pieces)
+    throw new Error(`publish: stored file ${f.path} was handed over without its bytes or its pieces`);
+  return f.stored?.pieces;
 }

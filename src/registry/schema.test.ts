@@ -51,6 +51,30 @@ describe('schema', () => {
     expect(fieldOf(() => parseBlobMeta(json(meta), BLOB))).toBe(`blobs.${BLOB}.encodings.br.sha256`);
   });
 
+  it("names a variant's or a bundle file's pieces that do not fit its size, and takes a record without them", () => {
+    const pieces = btoa(String.fromCharCode(...new Uint8Array(3 * 32)));
+    const big = { ...entry().variants[0]!, size: 2.5 * 1024 * 1024 };
+    expect(() => validateEntry({ ...entry(), variants: [{ ...big, pieces }] }, 'demo')).not.toThrow();
+    expect(() => validateEntry({ ...entry(), variants: [big] }, 'demo')).not.toThrow();
+    for (const bad of [
+      { ...big, size: 3.5 * 1024 * 1024 },
+      { ...big, size: 1024 * 1024 },
+      { ...big, size: 10 },
+    ])
+      expect(fieldOf(() => validateEntry({ ...entry(), variants: [{ ...bad, pieces }] }, 'demo'))).toBe(
+        'modules.demo.variants[0].pieces',
+      );
+    const id = 'c'.repeat(32);
+    const wasm = { path: 'a.wasm', role: 'wasm', size: 2.5 * 1024 * 1024, sha256: 'ab'.repeat(32), pieces };
+    const data = { path: 'a.data', role: 'data', size: 10, sha256: 'cd'.repeat(32), pieces };
+    expect(parseBundle(json({ schema: 3, id, entry: 'a.wasm', files: [wasm] }), id).files[0]!.pieces).toBe(
+      pieces,
+    );
+    expect(
+      fieldOf(() => parseBundle(json({ schema: 3, id, entry: 'a.wasm', files: [wasm, data] }), id)),
+    ).toBe(`bundles.${id}.files[1].pieces`);
+  });
+
   it('refuses a bundle record without exactly one wasm file', () => {
     const id = 'c'.repeat(32);
     const file = (path: string) => ({ path, role: 'glue', size: 1, sha256: 'ab'.repeat(32) });

@@ -6,6 +6,7 @@
 
 import { ADDRESS, addressOfHex, HEX64 } from '../contract/address.js';
 import { NAME, NAME_RULE, VERSION, VERSION_RULE } from '../contract/names.js';
+import { PIECE_SIZE, validPieces } from '../contract/pieces.js';
 import {
   type Capability,
   isCapability,
@@ -31,6 +32,8 @@ export interface Variant {
   /** Content address of the bytes: `sha256-<hex>`. */
   blob: string;
   size: number;
+  /** The SHA-256 of each 1 MiB piece of the blob (contract/pieces.ts), computed by the server; absent for a blob of one piece and in records published before pieces existed. */
+  pieces?: string;
   polyfills: PolyfillName[];
   /** `optional`: the build also runs on one thread, and is chosen for profiles without threads too. */
   threads?: 'optional';
@@ -144,6 +147,7 @@ function validateVariant(v: unknown, at: string): asserts v is Variant {
     `${at}.size`,
     'must be a non-negative integer',
   );
+  if (v.pieces !== undefined) validatePiecesField(v.pieces, v.size as number, `${at}.pieces`);
   need(
     Array.isArray(v.polyfills) && v.polyfills.every((p) => typeof p === 'string' && isPolyfill(p)),
     `${at}.polyfills`,
@@ -216,6 +220,7 @@ export function validateBundle(b: unknown, blob: string, at: string): void {
       'must be a non-negative integer',
     );
     need(typeof f.sha256 === 'string' && HEX64.test(f.sha256), `${fat}.sha256`, 'must be 64 lowercase hex');
+    if (f.pieces !== undefined) validatePiecesField(f.pieces, f.size as number, `${fat}.pieces`);
     if (f.role === 'wasm') {
       wasm++;
       need(addressOfHex(f.sha256) === blob, `${fat}.sha256`, "must be the variant's blob (its own wasm)");
@@ -223,6 +228,15 @@ export function validateBundle(b: unknown, blob: string, at: string): void {
   });
   need(wasm === 1, `${at}.files`, 'must hold exactly one file in the wasm role');
   need(typeof b.entry === 'string' && paths.has(b.entry), `${at}.entry`, 'must be one of its files');
+}
+
+/** A file's `pieces` when present: the digests of its pieces, for a file of more than one (else the record is corrupt). */
+function validatePiecesField(pieces: unknown, size: number, at: string): void {
+  need(
+    validPieces(pieces, size),
+    at,
+    `must be base64 of one 32-byte SHA-256 per ${PIECE_SIZE}-byte piece, for a file of more than one piece`,
+  );
 }
 
 /** A removed version's record: what a pinned request for it is told (410). */

@@ -66,6 +66,7 @@ function describeBundle(c: Context, bundle: Bundle): RemoteBundle {
       role: f.role,
       size: f.size,
       integrity: sriOfAddress(addressOfHex(f.sha256)),
+      ...(f.pieces ? { pieces: f.pieces } : {}),
     }));
     bundleFiles.set(bundle, files);
   }
@@ -141,6 +142,7 @@ export function moduleRoutes(app: Hono, ctx: AppContext): void {
       model: v.model,
       url: v.url,
       integrity: v.integrity,
+      ...(v.pieces ? { pieces: v.pieces } : {}),
       size: v.size,
       requires: v.requires,
       polyfills: v.polyfills,
