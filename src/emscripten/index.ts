@@ -1,7 +1,8 @@
 /**
  * `weft/emscripten`: one call returns the ready Emscripten module of the build this engine should
- * run. It loads through the SDK (probe, select, verified compile), then takes that same variant's
- * glue from its bundle, checked against its integrity, so the glue of one build never meets the
+ * run. It chooses through the SDK (probe, select, fallback: `loadWith`) and, while that variant's
+ * wasm compiles as it downloads (verified on the way), fetches that same variant's glue and workers
+ * from its bundle, checked against their integrity, so the glue of one build never meets the
  * wasm of another; hands the glue the verified module (`instantiateWasm`, passing the module on
  * for pthread workers); and points `locateFile` into the bundle, composed with the caller's
  * `moduleArgs` (see compose.ts). Pthread workers start from same-origin blob URLs of the verified
@@ -96,7 +97,7 @@ export async function loadEmscripten<M = Record<string, unknown>>(
       Math.max(0, deadline - Date.now()),
     );
   });
-  // The wasm's response, unread, goes to the glue: the glue and the workers download meanwhile.
+  // The wasm compiles as it downloads while the glue and the workers download and start.
   const loading = loadWith(app, { ...options, instantiate: false }, async (res, got) => {
     if (Date.now() >= deadline) {
       res.body?.cancel().catch(() => {});
@@ -148,6 +149,8 @@ async function startChosen<M>(
       watch: w,
       names,
     };
+    // A wasm that fails to download, verify or compile ends this start-up at once.
+    wasm.compiled.catch((err: unknown) => w.fail('wasm', err));
     try {
       if (typeof WEFT_BROWSER_BUNDLE !== 'boolean' && isNode()) {
         const { runOnNode } = await import('./node.js');
@@ -165,24 +168,20 @@ async function startChosen<M>(
   };
   const { polyfills: _p, name: _n, ...rest } = got;
   try {
-    try {
-      const app = await start(got.threads);
-      return { ...rest, module: wasm.module!, app };
-    } catch (err) {
-      // Threads were optional: one thread is still the build working, said so in the result.
-      if (!(got.threads && got.variant.threads === 'optional' && (err as LoadError).stage === 'workers'))
-        throw err;
-      const app = await start(false);
-      return {
-        ...rest,
-        module: wasm.module!,
-        app,
-        threads: false,
-        why: [...got.why, `workers failed, running on one thread: ${(err as Error).message}`],
-      };
-    }
-  } finally {
-    wasm.discard();
+    const app = await start(got.threads);
+    return { ...rest, module: wasm.module!, app };
+  } catch (err) {
+    // Threads were optional: one thread is still the build working, said so in the result.
+    if (!(got.threads && got.variant.threads === 'optional' && (err as LoadError).stage === 'workers'))
+      throw err;
+    const app = await start(false);
+    return {
+      ...rest,
+      module: wasm.module!,
+      app,
+      threads: false,
+      why: [...got.why, `workers failed, running on one thread: ${(err as Error).message}`],
+    };
   }
 }
 

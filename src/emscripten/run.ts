@@ -34,9 +34,9 @@ export async function runFactory(s: StartUp): Promise<unknown> {
   const file = (path: string) => s.files.get(path) ?? (s.paths.includes(path) ? s.base + path : undefined);
   const args = s.moduleArgs;
   if (typeof args === 'function' || typeof args?.instantiateWasm === 'function') {
-    // The caller's code is handed the verified module before the glue's imports exist.
+    // The caller's code is handed the verified module before the glue runs: it waits for the compile.
     watch.stage = 'wasm';
-    await wasm.compile().catch((err: unknown) => {
+    await wasm.compiled.catch((err: unknown) => {
       throw new StageError('wasm', errorMessage(err), err);
     });
     watch.stage = 'glue';
@@ -63,7 +63,7 @@ export async function runFactory(s: StartUp): Promise<unknown> {
   const context: WeftContext = {
     variant: got.variant,
     threads: s.threads,
-    // Compiled above where a caller's code reads it before instantiation.
+    // Awaited above where a caller's code reads it before the glue's instantiateWasm.
     get module() {
       return wasm.module!;
     },
