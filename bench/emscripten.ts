@@ -216,10 +216,12 @@ export async function emscriptenBench(): Promise<Section> {
     }
     if (rows.some((r) => r.met === false))
       notes.push(
-        'What stands in the way: fixed round trips on a small build (19 KB of wasm). weft asks its server ' +
-          'for the bytes (negotiated: the module entry beside them) and fetches the glue and the worker script ' +
-          "(verified, then started from blob URLs or written files), where Emscripten's own page has its glue " +
-          'parsed before the timer starts.',
+        "What stands in the way: the glue. Emscripten's own glue (47 KB here) is fetched and run before " +
+          'the timer (a <script> tag, a require), weft fetches, verifies and starts it inside the timed call, ' +
+          'beside the wasm; negotiated, the module entry is asked for beside the bytes. In Node 20 the first ' +
+          "`fetch` of a process also sets up undici (it compiles its HTTP parser, a wasm module), where Emscripten's " +
+          'own Node loading reads files; and the glue and worker are written to a folder and required from there. ' +
+          'The build is small (19 KB of wasm), so these fixed costs are most of the time.',
       );
     return {
       title: TITLE,
