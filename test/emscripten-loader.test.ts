@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadEmscripten } from '../src/emscripten/index.js';
 import { type RunningServer, startServer } from '../src/node/serve.js';
 import { fsStore } from '../src/registry/stores/fs.js';
+import type { RemoteModule } from '../src/sdk/load.js';
 import { CHROMIUM_INSTALL, chromiumPath, launchChromium } from './harness/browser.js';
 import { EMCC_INSTALL, emccBuilds } from './harness/builds.js';
 import { type PageServer, startPageServer } from './harness/pages.js';
@@ -104,6 +105,35 @@ describeWith('Debian Emscripten (emcc)', emccBuilds(), EMCC_INSTALL, (builds) =>
       expect(given).toEqual([module]);
     } finally {
       app.PThread?.terminateAllThreads();
+    }
+  });
+
+  it('on Node 20 falls back to the SIMD build when the pthreads wasm arrives altered, negotiated or from a cached manifest', async () => {
+    served = await serveApp(builds);
+    const manifest = (await (await fetch(`${served.server.url}/v1/modules/app`)).json()) as RemoteModule;
+    const pthreads = manifest.variants.find((v) => v.name === 'pthreads')!;
+    // Flips one byte of the pthreads wasm, whether asked for by its URL or negotiated.
+    const tampering: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const isPthreads = String(input) === pthreads.url || res.headers.get('Wasm-Variant') === 'pthreads';
+      if (!isPthreads || !(res.headers.get('content-type') ?? '').startsWith('application/wasm')) return res;
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0xff;
+      return new Response(bytes, { status: res.status, headers: res.headers });
+    };
+    for (const given of [{}, { manifest }]) {
+      const { app, variant, failed } = await loadEmscripten<App>('app', {
+        server: served.server.url,
+        fetch: tampering,
+        ...given,
+      });
+      expect(variant.name).toBe('simd');
+      expect(failed).toContainEqual({
+        variant: 'pthreads',
+        reason: expect.stringMatching(/integrity mismatch/),
+      });
+      expect(app._build_kind()).toBe(2);
+      expect(app._count_primes(200_000)).toBe(17_984);
     }
   });
 

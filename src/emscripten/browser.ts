@@ -6,14 +6,16 @@
  * the workers unchanged (they `importScripts` it).
  */
 import { fetchBundleFile } from '../sdk/bundle.js';
-import type { LoadResult, RemoteBundle } from '../sdk/load.js';
+import type { Chosen, RemoteBundle } from '../sdk/load.js';
 import type { ModuleArgs } from './compose.js';
 import { factoryName, glueShape, resolveRelativeUrls, scriptsOf, workerKind, workerPrelude } from './glue.js';
 import { type Factory, runFactory } from './run.js';
+import type { WasmSource } from './wasm.js';
 import { StageError, type Watch } from './watch.js';
 
 export interface BrowserRun {
-  got: LoadResult;
+  got: Chosen;
+  wasm: WasmSource;
   bundle: RemoteBundle;
   moduleArgs?: ModuleArgs;
   exportName?: string;
@@ -29,10 +31,14 @@ const blobUrl = (body: string) => URL.createObjectURL(new Blob([body], { type: '
 
 export async function runInBrowser(r: BrowserRun): Promise<unknown> {
   const { bundle, watch } = r;
-  const glue = text(await fetchBundleFile(bundle, bundle.entry, r.doFetch));
+  const fetching = earlyFetches(r);
+  const fetchFile = (path: string) => fetching.get(path) ?? fetchBundleFile(bundle, path, r.doFetch);
+  const glue = text(await fetchFile(bundle.entry));
   const files = new Map<string, string>();
-  for (const f of scriptsOf(glue, bundle.entry, bundle.files)) {
-    let body = text(await fetchBundleFile(bundle, f.path, r.doFetch));
+  const scripts = scriptsOf(glue, bundle.entry, bundle.files);
+  const bodies = await Promise.all(scripts.map((f) => fetchFile(f.path)));
+  for (const [k, f] of scripts.entries()) {
+    let body = text(bodies[k]!);
     // An ES module worker resolves its relative URLs like the glue does.
     if (workerKind(body) === 'module') body = resolveRelativeUrls(body, bundle.base);
     const url = blobUrl(body);
@@ -72,6 +78,7 @@ export async function runInBrowser(r: BrowserRun): Promise<unknown> {
   return runFactory({
     factory,
     got: r.got,
+    wasm: r.wasm,
     files,
     base: bundle.base,
     paths: bundle.files.map((f) => f.path),
@@ -91,4 +98,17 @@ export function pickFactory(ns: Record<string, unknown>, exportName: string | un
       `the glue exports no factory ${exportName ? `named ${exportName}` : 'as default'} (it exports: ${Object.keys(ns).join(', ') || 'nothing'})`,
     );
   return f as Factory;
+}
+
+/**
+ * The glue and the files published as workers, all asked for at once (and while the wasm
+ * downloads): a file the glue names otherwise is fetched once the glue has been read.
+ */
+export function earlyFetches(r: Pick<BrowserRun, 'bundle' | 'doFetch'>): Map<string, Promise<Uint8Array>> {
+  const { bundle } = r;
+  const early = bundle.files.filter((f) => f.path === bundle.entry || f.role === 'worker');
+  const fetching = new Map(early.map((f) => [f.path, fetchBundleFile(bundle, f.path, r.doFetch)]));
+  // Each is awaited when used; one that fails before then is not an unhandled rejection.
+  for (const p of fetching.values()) p.catch(() => {});
+  return fetching;
 }

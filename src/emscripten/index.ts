@@ -1,7 +1,8 @@
 /**
  * `weft/emscripten`: one call returns the ready Emscripten module of the build this engine should
- * run. It loads through the SDK (probe, select, verified compile), then takes that same variant's
- * glue from its bundle, checked against its integrity, so the glue of one build never meets the
+ * run. It chooses through the SDK (probe, select, fallback: `loadWith`) and, while that variant's
+ * wasm compiles as it downloads (verified on the way), fetches that same variant's glue and workers
+ * from its bundle, checked against their integrity, so the glue of one build never meets the
  * wasm of another; hands the glue the verified module (`instantiateWasm`, passing the module on
  * for pthread workers); and points `locateFile` into the bundle, composed with the caller's
  * `moduleArgs` (see compose.ts). Pthread workers start from same-origin blob URLs of the verified
@@ -16,16 +17,18 @@
  */
 
 import {
+  type Chosen,
   LoadError,
   type LoadOptions,
   type LoadResult,
-  load,
+  loadWith,
   type PinnedManifest,
   type RemoteBundle,
 } from '../sdk/load.js';
 import { type BrowserRun, runInBrowser } from './browser.js';
 import type { ModuleArgs } from './compose.js';
 import { errorMessage } from './run.js';
+import { variantFault, wasmSource } from './wasm.js';
 import { type Stage, StageError, watch } from './watch.js';
 
 export type { ModuleArgs, WeftContext, WeftModuleArgs } from './compose.js';
@@ -51,7 +54,7 @@ export interface EmscriptenResult<M> extends Omit<LoadResult, 'instance' | 'poly
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** The bundle of the chosen variant, refused unless its wasm is the very module that was verified. */
-export function bundleOf(name: string, got: LoadResult): RemoteBundle {
+export function bundleOf(name: string, got: Pick<LoadResult, 'variant'>): RemoteBundle {
   const { variant } = got;
   const bundle = variant.bundle;
   if (!bundle)
@@ -82,22 +85,62 @@ export async function loadEmscripten<M = Record<string, unknown>>(
   // A pinned manifest (weft manifest, weft/plugin): chosen locally, only the chosen build fetched.
   const name = typeof app === 'string' ? app : app.name;
   const deadline = Date.now() + (options.timeout ?? DEFAULT_TIMEOUT_MS);
-  const loading = load(app, { ...options, instantiate: false });
-  const got = await beforeDeadline(
-    loading,
-    deadline,
-    () => new LoadError(name, undefined, 'no wasm in time', { stage: 'wasm' }),
-  ).catch((err: unknown) => {
+  // While no variant is starting (a start-up's own watch keeps the deadline while one is).
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let starting = 0;
+  const noWasm = () => new LoadError(name, undefined, 'no wasm in time', { stage: 'wasm' });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => {
+        if (!starting) reject(noWasm());
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  // The wasm compiles as it downloads while the glue and the workers download and start.
+  const loading = loadWith(app, { ...options, instantiate: false }, async (res, got) => {
+    if (Date.now() >= deadline) {
+      res.body?.cancel().catch(() => {});
+      throw noWasm();
+    }
+    starting++;
+    try {
+      return await startChosen<M>(res, got, options, deadline);
+    } finally {
+      starting--;
+    }
+  });
+  try {
+    return await Promise.race([loading, timeout]);
+  } catch (err) {
     // load()'s own failures (download, integrity, compile) are this loader's stage 'wasm'.
     if (err instanceof LoadError) (err as { stage: string | undefined }).stage ??= 'wasm';
     throw err;
-  });
-  const bundle = bundleOf(name, got);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * One chosen variant started with its glue. A wasm that fails to download, verify or compile is
+ * thrown as itself, so that loadWith tries the next acceptable variant (and its own glue), as
+ * load() does; any other failure is a LoadError at its stage.
+ */
+async function startChosen<M>(
+  res: Response,
+  got: Chosen,
+  options: EmscriptenOptions,
+  deadline: number,
+): Promise<EmscriptenResult<M>> {
+  const { name } = got;
+  const wasm = wasmSource(res, got.variant, options.onProgress);
   const start = async (threads: boolean) => {
+    const bundle = bundleOf(name, got);
     const names = new Map<string, string>();
     const w = watch(Math.max(0, deadline - Date.now()), (url) => names.get(String(url)) ?? String(url));
     const run: BrowserRun = {
       got,
+      wasm,
       bundle,
       moduleArgs: options.moduleArgs,
       exportName: options.exportName,
@@ -106,6 +149,8 @@ export async function loadEmscripten<M = Record<string, unknown>>(
       watch: w,
       names,
     };
+    // A wasm that fails to download, verify or compile ends this start-up at once.
+    wasm.compiled.catch((err: unknown) => w.fail('wasm', err));
     try {
       if (typeof WEFT_BROWSER_BUNDLE !== 'boolean' && isNode()) {
         const { runOnNode } = await import('./node.js');
@@ -116,12 +161,15 @@ export async function loadEmscripten<M = Record<string, unknown>>(
       const stage: Stage = err instanceof StageError ? err.stage : 'glue';
       w.fail(stage, err);
       w.terminateAll();
+      if (err instanceof StageError && stage === 'wasm' && err.fault !== undefined && variantFault(err.fault))
+        throw err.fault;
       throw new LoadError(name, got.variant.name, errorMessage(err), { stage });
     }
   };
-  const { instance: _i, polyfills: _p, ...rest } = got;
+  const { polyfills: _p, name: _n, ...rest } = got;
   try {
-    return { ...rest, app: await start(got.threads) };
+    const app = await start(got.threads);
+    return { ...rest, module: wasm.module!, app };
   } catch (err) {
     // Threads were optional: one thread is still the build working, said so in the result.
     if (!(got.threads && got.variant.threads === 'optional' && (err as LoadError).stage === 'workers'))
@@ -129,19 +177,12 @@ export async function loadEmscripten<M = Record<string, unknown>>(
     const app = await start(false);
     return {
       ...rest,
+      module: wasm.module!,
       app,
       threads: false,
       why: [...got.why, `workers failed, running on one thread: ${(err as Error).message}`],
     };
   }
-}
-
-function beforeDeadline<T>(p: Promise<T>, deadline: number, late: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(late()), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 // Set by scripts/build.mjs for the browser bundle (/v1/emscripten.js): no Node path in it.

@@ -23,17 +23,22 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
   const token = `${bundle.id}:${Math.random().toString(36).slice(2)}`;
   const files = new Map<string, string>();
   let esm = false;
-  const glue = await fetchBundleFile(bundle, bundle.entry, r.doFetch);
+  const wanted = bundle.files.filter((f) => f.role !== 'wasm');
+  // Paths come from the server's answer: never outside the folder.
+  for (const f of wanted)
+    if (!resolve(dir, f.path).startsWith(dir + sep))
+      throw new StageError('glue', `the bundle names a path outside itself: ${f.path}`);
+  // Every file asked for at once, while the wasm downloads.
+  const fetching = new Map(wanted.map((f) => [f.path, fetchBundleFile(bundle, f.path, r.doFetch)]));
+  for (const p of fetching.values()) p.catch(() => {});
+  const glue = await (fetching.get(bundle.entry) ?? fetchBundleFile(bundle, bundle.entry, r.doFetch));
   const scripts = new Set(
     scriptsOf(new TextDecoder().decode(glue), bundle.entry, bundle.files).map((f) => f.path),
   );
-  for (const f of bundle.files.filter((f) => f.role !== 'wasm')) {
+  for (const f of wanted) {
     const target = resolve(dir, f.path);
-    // Paths come from the server's answer: never outside the folder.
-    if (!target.startsWith(dir + sep))
-      throw new StageError('glue', `the bundle names a path outside itself: ${f.path}`);
     mkdirSync(dirname(target), { recursive: true });
-    const bytes = f.path === bundle.entry ? glue : await fetchBundleFile(bundle, f.path, r.doFetch);
+    const bytes = await fetching.get(f.path)!;
     const body = new TextDecoder().decode(bytes);
     const isEntry = f.path === bundle.entry;
     if (isEntry) esm = glueShape(body).esm;
@@ -71,6 +76,7 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
   return runFactory({
     factory,
     got: r.got,
+    wasm: r.wasm,
     files,
     base: bundle.base,
     paths: bundle.files.map((f) => f.path),

@@ -12,6 +12,8 @@ export class StageError extends Error {
   constructor(
     readonly stage: Stage,
     message: string,
+    /** The error it stands for, when there was one (the wasm's IntegrityError, say). */
+    readonly fault?: unknown,
   ) {
     super(message);
   }
@@ -66,7 +68,8 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new StageError(stage, err instanceof Error ? err.message : String(err)));
+      const fault = err instanceof StageError ? err.fault : err;
+      reject(new StageError(stage, err instanceof Error ? err.message : String(err), fault));
     },
     register(token) {
       const map = registry();

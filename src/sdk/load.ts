@@ -80,7 +80,25 @@ export class LoadError extends Error {
  * const { instance, variant, threads, why } = await load('demo', { server: 'https://wasm.example.com' });
  * // A glue that instantiates per worker: { instantiate: false } returns the verified module only.
  */
-export async function load(app: string | PinnedManifest, options: LoadOptions = {}): Promise<LoadResult> {
+export function load(app: string | PinnedManifest, options: LoadOptions = {}): Promise<LoadResult> {
+  return loadWith(app, options, (res, got) => instantiateChosen(res, got, options));
+}
+
+/** What is known of a chosen variant before its bytes are used: a LoadResult without module or instance. */
+export type Chosen = Omit<LoadResult, 'module' | 'instance'> & { name: string };
+
+/**
+ * load()'s choice and fallback, with what is done to the chosen variant's bytes left to `attempt`:
+ * it gets the response unread (its body to be verified as it streams, see `instantiateVerified`)
+ * and the variant's polyfills installed. A LoadError it throws ends the load; any other error
+ * (a download, integrity or compile failure) is recorded and the next acceptable variant tried.
+ * `weft/emscripten` uses it to give the glue's imports to the streaming instantiation.
+ */
+export async function loadWith<T>(
+  app: string | PinnedManifest,
+  options: LoadOptions,
+  attempt: (res: Response, got: Chosen) => Promise<T>,
+): Promise<T> {
   if (typeof app !== 'string') {
     if (!isPinned(app))
       throw new LoadError(
@@ -88,7 +106,7 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
         undefined,
         'not a pinned manifest (weft manifest writes one)',
       );
-    return load(app.name, { ...options, server: options.server ?? app.server, manifest: app });
+    return loadWith(app.name, { ...options, server: options.server ?? app.server, manifest: app }, attempt);
   }
   const name = app;
   const server = options.server ?? (globalThis as { location?: { origin: string } }).location?.origin;
@@ -102,8 +120,15 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
   let manifest = options.manifest;
   if (manifest && version !== undefined && manifest.version !== version)
     throw new LoadError(name, undefined, `the manifest given is version ${manifest.version}, not ${version}`);
-  const attempt = (variant: RemoteVariant, res: Response, rejected: Rejection[]) =>
-    run(name, res, { variant, profile, rejected, failed }, options, server);
+  const tryVariant = async (variant: RemoteVariant, res: Response, rejected: Rejection[]) => {
+    const polyfills = await installFor(variant, profile, options, server).catch((err: unknown) => {
+      res.body?.cancel().catch(() => {});
+      throw err;
+    });
+    const threads = select([variant], profile).threads;
+    const why = [...explainThreads(profile), ...(threads ? [] : explainHosts(profile, rejected))];
+    return attempt(res, { name, variant, profile, rejected, failed, threads, why, polyfills });
+  };
   if (!manifest) {
     // One round trip: the server negotiates and sends the bytes. The module's entry (the variant's
     // record, its pieces, and the list to fall back on) is asked for alongside.
@@ -140,7 +165,7 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
       });
     } else {
       try {
-        return await attempt(variant, res, select(manifest.variants, profile).rejected);
+        return await tryVariant(variant, res, select(manifest.variants, profile).rejected);
       } catch (err) {
         if (err instanceof LoadError) throw err;
         failed.push({ variant: variant.name, reason: err instanceof Error ? err.message : String(err) });
@@ -160,7 +185,7 @@ export async function load(app: string | PinnedManifest, options: LoadOptions = 
       // compilation could not overlap the download. The body is verified as it streams instead.
       const res = await doFetch(variant.url);
       if (!res.ok) throw new Error(unavailable(res.status, manifest));
-      return await attempt(variant, res, rejected);
+      return await tryVariant(variant, res, rejected);
     } catch (err) {
       if (err instanceof LoadError) throw err;
       failed.push({ variant: variant.name, reason: err instanceof Error ? err.message : String(err) });
@@ -209,25 +234,25 @@ async function refusal(name: string, version: string | undefined, res: Response)
   return new LoadError(name, undefined, reason);
 }
 
-/**
- * One variant's bytes to a result: its polyfills installed (while the body waits in its stream),
- * then compiled as it streams and instantiated once verified. A download, integrity or compile
- * failure is thrown as is (the caller falls back to the next variant); a failure to instantiate
- * verified bytes is a LoadError (no other variant would link better).
- */
-async function run(
-  name: string,
-  res: Response,
-  got: Pick<LoadResult, 'variant' | 'profile' | 'rejected' | 'failed'>,
+/** The variant's polyfills installed (while its body waits in its stream). */
+async function installFor(
+  variant: RemoteVariant,
+  profile: Profile,
   options: LoadOptions,
   server: string,
-): Promise<LoadResult> {
-  const { variant, profile } = got;
-  let polyfills: unknown = { installed: [] };
-  if (variant.polyfills.length) {
-    const install = options.installPolyfills ?? defaultInstaller(server);
-    polyfills = await install(profile, variant.polyfills);
-  }
+): Promise<unknown> {
+  if (!variant.polyfills.length) return { installed: [] };
+  return (options.installPolyfills ?? defaultInstaller(server))(profile, variant.polyfills);
+}
+
+/**
+ * One variant's bytes to a result: compiled as they stream and instantiated once verified. A
+ * download, integrity or compile failure is thrown as is (the caller falls back to the next
+ * variant); a failure to instantiate verified bytes is a LoadError (no other variant would link better).
+ */
+async function instantiateChosen(res: Response, got: Chosen, options: LoadOptions): Promise<LoadResult> {
+  const { name, ...rest } = got;
+  const { variant } = got;
   const given = options.imports;
   // The engine reads the import object only to instantiate, once the bytes checked out: a function
   // of the variant is called then (never for bytes that fail), not before the download.
@@ -243,9 +268,11 @@ async function run(
             },
           })
         : (given ?? {});
-  let built: { module: WebAssembly.Module; instance: WebAssembly.Instance | undefined };
   try {
-    built = await instantiateVerified(res, variant, variant.name, imports, options.onProgress);
+    return {
+      ...rest,
+      ...(await instantiateVerified(res, variant, variant.name, imports, options.onProgress)),
+    };
   } catch (err) {
     if (err instanceof IntegrityError || err instanceof WebAssembly.CompileError || !imports) throw err;
     if (!(err instanceof WebAssembly.LinkError || err instanceof WebAssembly.RuntimeError)) throw err;
@@ -255,9 +282,6 @@ async function run(
       `instantiation failed: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  const threads = select([variant], profile).threads;
-  const why = [...explainThreads(profile), ...(threads ? [] : explainHosts(profile, got.rejected))];
-  return { ...got, ...built, threads, why, polyfills };
 }
 
 // Set by scripts/build.mjs for the browser bundle (/v1/sdk.js), so that bundle never carries the
