@@ -24,7 +24,10 @@ export interface LoadOptions {
   manifest?: RemoteModule;
   /** Skip the probe and use this profile. */
   profile?: Profile;
-  /** The import object, or a function of the chosen variant (threaded variants need their own). */
+  /**
+   * The import object, or a function of the chosen variant (threaded variants need their own),
+   * called when the engine reads the imports: after the bytes checked out, never for bytes that failed.
+   */
   imports?: WebAssembly.Imports | ((variant: RemoteVariant) => WebAssembly.Imports);
   /** False to get the compiled module only (threaded glue instantiates once per worker). */
   instantiate?: boolean;
