@@ -125,11 +125,13 @@ describe('piece hashes: every piece checked as it streams, and the piece list it
         { flip: at },
         'refused',
       ]),
-      ...flips(bytes.length).filter((_, i) => i % 2 === 0).map((at): [string, Case, 'refused'] => [
-        `a bit flipped at byte ${at}, an older record without pieces`,
-        { flip: at, pieces: null },
-        'refused',
-      ]),
+      ...flips(bytes.length)
+        .filter((_, i) => i % 2 === 0)
+        .map((at): [string, Case, 'refused'] => [
+          `a bit flipped at byte ${at}, an older record without pieces`,
+          { flip: at, pieces: null },
+          'refused',
+        ]),
       ...Object.entries(lists).map(([how, pieces]): [string, Case, 'refused'] => [
         `intact bytes, the piece list ${how}`,
         { pieces: pieces! },
