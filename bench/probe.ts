@@ -1,6 +1,6 @@
 /**
- * Figure 1: weft's full probe (no deep checks) against running every wasm-feature-detect detector,
- * each timed once in a fresh realm (the probe memoises per realm): a fresh Node process per sample,
+ * Figure 1: weft's full probe (no deep checks), and the hinted one (`need`: the demo's variants'
+ * requirements), against running every wasm-feature-detect detector, each timed once in a fresh realm (the probe memoises per realm): a fresh Node process per sample,
  * a fresh Chromium page per sample.
  */
 import { execFile } from 'node:child_process';
@@ -315,7 +315,7 @@ export async function probeBench(): Promise<Section> {
       'from the same modules, captured from it by npm run gen:probes (scripts/probes/features.ts; all synchronous: the two it instantiates ' +
       `asynchronously are instantiated synchronously), and adds its own: ${own.length} generated probe modules ` +
       `(${controls} with a negative control; \`set-threads\` is compiled, instantiated and its shared struct posted, ` +
-      'the rest validated), a shared `WebAssembly.Memory` posted over a `MessageChannel`, the worker API and the ' +
+      'the rest validated), a shared `WebAssembly.Memory` structured-cloned (what `postMessage` serializes), the worker API and the ' +
       'JS-API checks; on a browser page also the cache read (a first visit finds no entry and probes).',
   );
   notes.push(phaseNote('Node', node.phases));
