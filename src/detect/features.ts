@@ -8,20 +8,20 @@
  * asynchronously before the synchronous checks cost 42 B gzip and showed no gain the bench could
  * tell from noise on a loaded 2-core machine: left out. A detector that throws means absent.
  */
-import { CAPABILITIES } from '../profile/caps.js';
+import { CAPABILITIES, type Capability } from '../profile/caps.js';
 import { BASELINE, MODULES } from './probe-bytes.js';
 import { setThreads } from './shared-everything.js';
 import { check, compile, instantiate, validates } from './util.js';
 
-/** Adds the answer of every capability that has a field to `found`, in registry order. */
-export function detectModules(found: Record<string, boolean>): void {
+/** Adds the answer of every capability that has a field and that `wanted` asks for to `found`, in registry order. */
+export function detectModules(found: Record<string, boolean>, wanted: (cap: Capability) => boolean): void {
   const fields = MODULES.split(',');
   // One module for the features of the ~2021 baseline (scripts/probes/baseline.ts), validated once.
   const baseline = check(() => validates(BASELINE));
   CAPABILITIES.forEach((cap, i) => {
     const field = fields[i]!;
     const [mark, rest] = [field[0], field.slice(1)];
-    if (field)
+    if (field && wanted(cap))
       found[cap] =
         mark === '+'
           ? baseline

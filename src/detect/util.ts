@@ -42,14 +42,10 @@ export function validates(field: string): boolean {
   return WebAssembly.validate(probeModule(probe)) && !(control && WebAssembly.validate(probeModule(control)));
 }
 
-/** Posts a value over a MessageChannel; throws DataCloneError where it cannot be shared. */
-export function canPost(value: unknown): boolean {
-  const { port1, port2 } = new MessageChannel();
-  try {
-    port1.postMessage(value);
-    return true;
-  } finally {
-    port1.close();
-    port2.close();
-  }
-}
+/**
+ * Serializes a value as posting it to another agent does (the HTML structured clone, the check
+ * `postMessage` makes); throws DataCloneError where it cannot be shared: a SharedArrayBuffer or
+ * shared wasm object outside a cross-origin-isolated page. `structuredClone` needs no
+ * MessageChannel, whose first use in Node loads its worker messaging (milliseconds).
+ */
+export const canPost = (value: unknown): boolean => !!structuredClone(value);
