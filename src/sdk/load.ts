@@ -41,6 +41,7 @@ export interface LoadResult {
   instance: WebAssembly.Instance | undefined;
   module: WebAssembly.Module;
   variant: RemoteVariant;
+  /** The engine's profile; from a description (`manifest`, pinned), only what its builds require was checked (`partial`). */
   profile: Profile;
   /** Variants passed over, with what the profile lacked (and, for one declared for other hosts, those hosts). */
   rejected: Rejection[];
@@ -115,7 +116,9 @@ export async function loadWith<T>(
   const server = options.server ?? (globalThis as { location?: { origin: string } }).location?.origin;
   if (!server) throw new LoadError(name, undefined, 'no server given and no page origin to default to');
   const doFetch = options.fetch ?? fetch;
-  const profile = options.profile ?? (await probe());
+  // With the module's description in hand, the probe checks only what its builds could require.
+  const need = options.manifest && [...new Set(options.manifest.variants.flatMap((v) => v.requires))];
+  const profile = options.profile ?? (await probe(need ? { need } : {}));
   const failed: LoadResult['failed'] = [];
   const { version } = options;
   const base = `${server.replace(/\/$/, '')}${modulePath(name, version)}`;
