@@ -1,31 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { noise as bytesOf, piecesApart } from '../../test/harness/pieces.js';
 import { PIECE_SIZE, pieceCount, pieceDigests, piecesOf, validPieces } from './pieces.js';
-
-/** Deterministic bytes that differ from piece to piece (a repeated pattern would hide an order bug). */
-function bytesOf(size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** The expected list, computed independently: node:crypto over each piece, Buffer's base64. */
-function expected(bytes: Uint8Array): string {
-  const digests: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += PIECE_SIZE)
-    digests.push(
-      createHash('sha256')
-        .update(bytes.subarray(at, at + PIECE_SIZE))
-        .digest(),
-    );
-  return Buffer.concat(digests).toString('base64');
-}
 
 describe('piece hashes', () => {
   it('counts pieces, the last one short', () => {
@@ -40,7 +16,7 @@ describe('piece hashes', () => {
     for (const size of [PIECE_SIZE + 1, 3.5 * PIECE_SIZE]) {
       const bytes = bytesOf(size);
       const pieces = await piecesOf(bytes);
-      expect(pieces).toBe(expected(bytes));
+      expect(pieces).toBe(piecesApart(bytes));
       expect(Buffer.from(pieces!, 'base64').length).toBe(pieceCount(size) * 32);
       expect(validPieces(pieces, size)).toBe(true);
       const digests = pieceDigests(pieces!);
@@ -56,7 +32,7 @@ describe('piece hashes', () => {
   it('hashes a view by its own bytes, not its whole buffer', async () => {
     const whole = bytesOf(3 * PIECE_SIZE);
     const view = whole.subarray(100, 100 + 2 * PIECE_SIZE + 7);
-    expect(await piecesOf(view)).toBe(expected(view.slice()));
+    expect(await piecesOf(view)).toBe(piecesApart(view.slice()));
   });
 
   it('refuses a list of the wrong length, not base64, truncated, or with an extra piece', async () => {

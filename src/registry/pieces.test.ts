@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { noise as dataOf, piecesApart } from '../../test/harness/pieces.js';
 import { PIECE_SIZE } from '../contract/pieces.js';
 import { dataModule } from '../inspect/wasm-builder.js';
 import { planFolder } from '../node/description.js';
@@ -25,31 +26,7 @@ import { fsStore } from './stores/fs.js';
 const TOKEN = 'pieces-token-0123456789';
 const MIB = PIECE_SIZE;
 
-/** The expected list, computed apart from the server: node:crypto over each 1 MiB piece. */
-function expected(bytes: Uint8Array): string {
-  const digests: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += MIB)
-    digests.push(
-      createHash('sha256')
-        .update(bytes.subarray(at, at + MIB))
-        .digest(),
-    );
-  return Buffer.concat(digests).toString('base64');
-}
 const sri = (bytes: Uint8Array) => `sha256-${createHash('sha256').update(bytes).digest('base64')}`;
-
-/** Bytes of a data file that differ from piece to piece. */
-function dataOf(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed | 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 let dir: string;
 let store: Store;
@@ -117,10 +94,10 @@ describe('piece hashes in the registry', () => {
     expect(status).toBe(200);
     const [variant] = body.variants;
     expect(variant!.integrity).toBe(sri(big));
-    expect(variant!.pieces).toBe(expected(big));
+    expect(variant!.pieces).toBe(piecesApart(big));
     expect(Buffer.from(variant!.pieces!, 'base64').length).toBe(3 * 32);
     const resolved = await getJson<ResolveAnswer>(`${url}/v1/modules/big/resolve?caps=`);
-    expect(resolved.body.pieces).toBe(expected(big));
+    expect(resolved.body.pieces).toBe(piecesApart(big));
     // One piece: the SRI checks it, so no list.
     const one = await getJson<RemoteModule>(`${url}/v1/modules/small`);
     expect(one.body.variants[0]!.integrity).toBe(sri(small));
@@ -137,13 +114,13 @@ describe('piece hashes in the registry', () => {
     expect(typeof published).not.toBe('number');
     const { body } = await getJson<RemoteModule>(`${url}/v1/modules/app`);
     const [variant] = body.variants;
-    expect(variant!.pieces).toBe(expected(files['app.wasm']));
+    expect(variant!.pieces).toBe(piecesApart(files['app.wasm']));
     const byPath = Object.fromEntries(variant!.bundle!.files.map((f) => [f.path, f]));
     expect(Object.keys(byPath).sort()).toEqual(['app.data', 'app.js', 'app.wasm', 'app.worker.js']);
     for (const [path, bytes] of Object.entries(files)) {
       const f = byPath[path]!;
       expect(f.integrity, path).toBe(sri(bytes));
-      if (bytes.length > MIB) expect(f.pieces, path).toBe(expected(bytes));
+      if (bytes.length > MIB) expect(f.pieces, path).toBe(piecesApart(bytes));
       else expect(f, path).not.toHaveProperty('pieces');
     }
     // The bundle's own record (what its files are served from) says the same.
@@ -152,14 +129,14 @@ describe('piece hashes in the registry', () => {
     ) as {
       files: { path: string; pieces?: string }[];
     };
-    expect(record.files.find((f) => f.path === 'app.data')!.pieces).toBe(expected(files['app.data']));
+    expect(record.files.find((f) => f.path === 'app.data')!.pieces).toBe(piecesApart(files['app.data']));
 
     // `weft manifest`: the pinned manifest carries them, and reads back as written.
     const pinned = await fetchPinned(url, 'app');
     expect(isPinned(pinned)).toBe(true);
-    expect(pinned.variants[0]!.pieces).toBe(expected(files['app.wasm']));
+    expect(pinned.variants[0]!.pieces).toBe(piecesApart(files['app.wasm']));
     expect(pinned.variants[0]!.bundle!.files.find((f) => f.path === 'app.data')!.pieces).toBe(
-      expected(files['app.data']),
+      piecesApart(files['app.data']),
     );
     const file = join(dir, 'app.weft.json');
     writeFileSync(file, pinnedText(pinned));
@@ -176,7 +153,7 @@ describe('piece hashes in the registry', () => {
     const file = join(dir, 'big.weft.json');
     writeFileSync(file, pinnedText(without));
     expect((await readPinned(file)).variants[0]).not.toHaveProperty('pieces');
-    const short = Buffer.from(expected(big), 'base64').subarray(32).toString('base64');
+    const short = Buffer.from(piecesApart(big), 'base64').subarray(32).toString('base64');
     writeFileSync(file, pinnedText({ ...pinned, variants: [{ ...bare, pieces: short }] }));
     await expect(readPinned(file)).rejects.toThrow(/variants\[0\]\.pieces/);
   });
@@ -192,7 +169,7 @@ describe('piece hashes in the registry', () => {
         variants: [
           {
             name: 'single',
-            files: [{ path: 'a.wasm', role: 'wasm', hash, size: wasm.length, pieces: expected(wasm) }],
+            files: [{ path: 'a.wasm', role: 'wasm', hash, size: wasm.length, pieces: piecesApart(wasm) }],
           },
         ],
       }),
@@ -206,11 +183,11 @@ describe('piece hashes in the registry', () => {
     const { big } = await publishBig(url);
     const good = (await store.get(moduleKey('big')))!;
     const record = JSON.parse(new TextDecoder().decode(good)) as { variants: { pieces?: string }[] };
-    const raw = Buffer.from(expected(big), 'base64');
+    const raw = Buffer.from(piecesApart(big), 'base64');
     const forged = {
       'a piece short': raw.subarray(32).toString('base64'),
       'an extra piece': Buffer.concat([raw, raw.subarray(0, 32)]).toString('base64'),
-      'not base64': `${expected(big).slice(0, -4)}!!!=`,
+      'not base64': `${piecesApart(big).slice(0, -4)}!!!=`,
     };
     for (const [what, pieces] of Object.entries(forged)) {
       record.variants[0]!.pieces = pieces;
@@ -233,7 +210,7 @@ describe('piece hashes in the registry', () => {
     expect((await put(`${at}/v1/modules/big/variants/single`, big)).status).toBe(201);
     const again = await getJson<RemoteModule>(`${await serve()}/v1/modules/big`);
     expect(again.body.version).not.toBe(body.version);
-    expect(again.body.variants[0]!.pieces).toBe(expected(big));
+    expect(again.body.variants[0]!.pieces).toBe(piecesApart(big));
   });
 
   it("treats a bundle record whose file's pieces do not fit as corrupt (503)", async () => {
@@ -247,7 +224,7 @@ describe('piece hashes in the registry', () => {
       files: { path: string; pieces?: string }[];
     };
     // The data file's pieces moved onto the worker (27 bytes: one piece, so it has none).
-    record.files.find((f) => f.path === 'app.worker.js')!.pieces = expected(files['app.data']);
+    record.files.find((f) => f.path === 'app.worker.js')!.pieces = piecesApart(files['app.data']);
     await store.put(key, new TextEncoder().encode(JSON.stringify(record)));
     const at = await serve();
     expect((await fetch(`${bundle.base.replace(url, at)}app.data`)).status).toBe(503);
