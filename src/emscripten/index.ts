@@ -25,10 +25,11 @@ import {
   type PinnedManifest,
   type RemoteBundle,
 } from '../sdk/load.js';
+import { variantFault } from '../sdk/verify.js';
 import { type BrowserRun, runInBrowser } from './browser.js';
 import type { ModuleArgs } from './compose.js';
 import { errorMessage } from './run.js';
-import { variantFault, wasmSource } from './wasm.js';
+import { wasmSource } from './wasm.js';
 import { type Stage, StageError, watch } from './watch.js';
 
 export type { ModuleArgs, WeftContext, WeftModuleArgs } from './compose.js';

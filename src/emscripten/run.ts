@@ -4,8 +4,9 @@
  * the start-up with the stage it was at, instead of leaving the factory's promise pending.
  */
 import type { Chosen } from '../sdk/load.js';
+import { variantFault } from '../sdk/verify.js';
 import { composeModuleArgs, type ModuleArgs, type WeftContext, type WeftModuleArgs } from './compose.js';
-import { variantFault, type WasmSource } from './wasm.js';
+import type { WasmSource } from './wasm.js';
 import { StageError, type Watch } from './watch.js';
 
 export type Factory = (args: object) => Promise<unknown>;

@@ -40,12 +40,3 @@ export function wasmSource(
   src.compiled.catch(() => {});
   return src;
 }
-
-/**
- * Whether an error of the wasm is the variant's fault (its download, integrity or compilation),
- * so that the next acceptable variant is worth trying, as load() does; a link or start-up error
- * of verified bytes is not.
- */
-export function variantFault(err: unknown): boolean {
-  return !(err instanceof WebAssembly.LinkError || err instanceof WebAssembly.RuntimeError);
-}

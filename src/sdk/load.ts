@@ -8,7 +8,7 @@ import type { PolyfillName } from '../profile/polyfills.js';
 import { acceptable, type Rejection, select } from '../profile/select.js';
 import type { RemoteBundle, RemoteModule, RemoteVariant } from '../profile/wire.js';
 import { explainHosts, explainThreads } from './explain.js';
-import { IntegrityError, instantiateVerified, type Progress } from './verify.js';
+import { instantiateVerified, type Progress, variantFault } from './verify.js';
 
 export type { PinnedManifest, RemoteBundle, RemoteModule, RemoteVariant };
 
@@ -280,8 +280,7 @@ async function instantiateChosen(res: Response, got: Chosen, options: LoadOption
       ...(await instantiateVerified(res, variant, variant.name, imports, options.onProgress)),
     };
   } catch (err) {
-    if (err instanceof IntegrityError || err instanceof WebAssembly.CompileError || !imports) throw err;
-    if (!(err instanceof WebAssembly.LinkError || err instanceof WebAssembly.RuntimeError)) throw err;
+    if (variantFault(err)) throw err;
     throw new LoadError(
       name,
       variant.name,

@@ -156,3 +156,12 @@ export async function instantiateVerified(
     throw failure() ?? err;
   }
 }
+
+/**
+ * Whether an error of the wasm is the variant's fault (its download, integrity or compilation),
+ * so that the next acceptable variant is worth trying, as load() does; a link or start-up error
+ * of verified bytes is not.
+ */
+export function variantFault(err: unknown): boolean {
+  return !(err instanceof WebAssembly.LinkError || err instanceof WebAssembly.RuntimeError);
+}
