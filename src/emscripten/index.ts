@@ -16,6 +16,7 @@
  * app._count_primes(200000);
  */
 
+import { bundleOf } from '../sdk/bundle.js';
 import {
   type Chosen,
   LoadError,
@@ -23,7 +24,6 @@ import {
   type LoadResult,
   loadWith,
   type PinnedManifest,
-  type RemoteBundle,
 } from '../sdk/load.js';
 import { variantFault } from '../sdk/verify.js';
 import { type BrowserRun, runInBrowser } from './browser.js';
@@ -53,25 +53,6 @@ export interface EmscriptenResult<M> extends Omit<LoadResult, 'instance' | 'poly
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
-
-/** The bundle of the chosen variant, refused unless its wasm is the very module that was verified. */
-export function bundleOf(name: string, got: Pick<LoadResult, 'variant'>): RemoteBundle {
-  const { variant } = got;
-  const bundle = variant.bundle;
-  if (!bundle)
-    throw new LoadError(name, variant.name, 'the variant was published without its glue (no bundle)', {
-      stage: 'glue',
-    });
-  const wasm = bundle.files.filter((f) => f.role === 'wasm');
-  if (wasm.length !== 1 || wasm[0]!.integrity !== variant.integrity)
-    throw new LoadError(
-      name,
-      variant.name,
-      `bundle ${bundle.id} holds another build's wasm (${wasm[0]?.integrity ?? 'none'}) than variant ${variant.name} (${variant.integrity}): refused`,
-      { stage: 'glue' },
-    );
-  return bundle;
-}
 
 /**
  * Loads the chosen variant's Emscripten build and returns its ready module. Fails with a
@@ -136,7 +117,7 @@ async function startChosen<M>(
   const { name } = got;
   const wasm = wasmSource(res, got.variant, options.onProgress);
   const start = async (threads: boolean) => {
-    const bundle = bundleOf(name, got);
+    const bundle = bundleOf(name, got.variant);
     const names = new Map<string, string>();
     const w = watch(Math.max(0, deadline - Date.now()), (url) => names.get(String(url)) ?? String(url));
     const run: BrowserRun = {

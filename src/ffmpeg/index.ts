@@ -7,7 +7,7 @@
  * pthreads from the third.
  */
 
-import { blobURL, bundleFileURL, type VerifiedBuildOptions, verifiedBuild } from '../libs/verified-build.js';
+import { type VerifiedBuildOptions, verifiedBuild } from '../libs/verified-build.js';
 import type { RemoteVariant } from '../sdk/load.js';
 
 export type FFmpegURLsOptions = VerifiedBuildOptions;
@@ -39,15 +39,11 @@ export interface FFmpegURLs {
  * await ffmpeg.load(await ffmpegURLs('ffmpeg', { server: 'https://wasm.example.com' }));
  */
 export async function ffmpegURLs(name: string, options: FFmpegURLsOptions = {}): Promise<FFmpegURLs> {
-  const doFetch = options.fetch ?? fetch;
-  const build = await verifiedBuild(name, options);
-  const [coreURL, workerURL] = await Promise.all([
-    bundleFileURL(build.variant, 'glue', doFetch),
-    bundleFileURL(build.variant, 'worker', doFetch),
-  ]);
+  const build = await verifiedBuild(name, options, ['glue', 'worker']);
+  const { glue: coreURL, worker: workerURL } = build.files;
   const urls: FFmpegURLs = {
     coreURL: coreURL!,
-    wasmURL: blobURL(build.wasm, 'application/wasm'),
+    wasmURL: build.wasm,
     variant: build.variant,
     threads: build.threads,
     why: build.why,

@@ -4,11 +4,11 @@
  * and are handed only URLs whose bytes matched the integrity weft published.
  */
 
-import { sriOfBytes } from '../contract/address.js';
 import { probe } from '../detect/index.js';
 import type { Capability } from '../profile/caps.js';
-import { fetchBundleFile } from '../sdk/bundle.js';
-import { type LoadOptions, type LoadResult, load, type RemoteVariant } from '../sdk/load.js';
+import { bundleOf, fetchBundleFile } from '../sdk/bundle.js';
+import { type LoadOptions, loadWith, type RemoteVariant } from '../sdk/load.js';
+import { verifying } from '../sdk/verify.js';
 
 export interface VerifiedBuildOptions
   extends Pick<LoadOptions, 'server' | 'version' | 'manifest' | 'profile' | 'onProgress' | 'fetch'> {
@@ -22,6 +22,9 @@ export interface VerifiedBuildOptions
 /** What a build that starts threads needs; dropped from the profile when `threads: false`. */
 const THREADING: Capability[] = ['threads', 'workers', 'nested-workers', 'wasi-threads'];
 
+/** A bundle file a library loads by URL besides the wasm. */
+export type Role = 'glue' | 'worker';
+
 export interface VerifiedBuild {
   /** The chosen variant (its name, model, bundle). */
   variant: RemoteVariant;
@@ -29,76 +32,72 @@ export interface VerifiedBuild {
   threads: boolean;
   /** Why threads were not granted (empty when they were). */
   why: string[];
-  /** The verified wasm bytes, as a Blob typed `application/wasm`. */
-  wasm: Blob;
-  load: LoadResult;
+  /** A blob URL of the verified wasm, typed `application/wasm`. */
+  wasm: string;
+  /** Blob URLs of the verified bundle files asked for (absent where the bundle has none of that role). */
+  files: Partial<Record<Role, string>>;
 }
 
-const isWasmAnswer = (res: Response, url: string) =>
-  (res.headers.get('Content-Type') ?? '').startsWith('application/wasm') || /\/wasm(\?|$)|\.wasm$/.test(url);
-
 /**
- * `load(name, { instantiate: false })`, keeping a copy of the wasm it downloaded: the library gets
- * those very bytes (checked again against the variant's integrity) instead of downloading the
- * build a second time. What load() compiled is not handed on: these libraries compile their own.
+ * load()'s choice and fallback, with the chosen build's bytes verified but not compiled: these
+ * libraries compile their own from the URL they are given, so a compile here would be spent twice
+ * (it was: bench/libs.ts, a ready ORT session took 1.43× of ORT's own loading with it). The wasm is
+ * hashed once, as it streams, while the bundle files (`roles`) download beside it. A build whose
+ * wasm or files fail to download or verify is passed over for the next acceptable one.
  */
 export async function verifiedBuild(
   name: string,
-  options: VerifiedBuildOptions = {},
+  options: VerifiedBuildOptions,
+  roles: Role[],
 ): Promise<VerifiedBuild> {
   const doFetch = options.fetch ?? fetch;
-  const copies: Promise<Blob>[] = [];
-  const keeping: typeof fetch = async (input, init) => {
-    const res = await doFetch(input, init);
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (res.ok && isWasmAnswer(res, url)) {
-      // A tee of the same body load() hashes and compiles; unread until load() has finished.
-      const copy = res.clone().blob();
-      copy.catch(() => {});
-      copies.push(copy);
-    }
-    return res;
-  };
   let profile = options.profile;
   if (options.threads === false) {
     const probed = profile ?? (await probe());
     profile = { host: probed.host, caps: probed.caps.filter((c) => !THREADING.includes(c)) };
   }
-  const got = await load(name, {
-    ...options,
-    ...(profile && { profile }),
-    fetch: keeping,
-    instantiate: false,
+  return loadWith(name, { ...options, ...(profile && { profile }) }, async (res, got) => {
+    const { variant } = got;
+    const bundle = bundleOf(name, variant);
+    const files = Promise.all(
+      roles.map(async (role) => {
+        const path = role === 'glue' ? bundle.entry : bundle.files.find((f) => f.role === role)?.path;
+        return [role, path && blobURL(await fetchBundleFile(bundle, path, doFetch), 'text/javascript')];
+      }),
+    );
+    files.catch(() => {}); // awaited below, once the wasm is in
+    const wasm = await verifiedBlob(res, variant, options.onProgress).catch(async (err: unknown) => {
+      // This build is passed over: its files' URLs are not handed out, so they are let go.
+      for (const [, url] of await files.catch(() => [])) if (url) URL.revokeObjectURL(url);
+      throw err;
+    });
+    return {
+      variant,
+      threads: got.threads,
+      why: got.why,
+      wasm: URL.createObjectURL(wasm),
+      files: Object.fromEntries((await files).filter(([, url]) => url)),
+    };
   });
-  const wasm = await verifiedCopy(copies, got.variant);
-  return { variant: got.variant, threads: got.threads, why: got.why, wasm, load: got };
 }
 
-/** The kept copy whose bytes match the chosen variant (earlier ones may be of a variant that failed). */
-async function verifiedCopy(copies: Promise<Blob>[], variant: RemoteVariant): Promise<Blob> {
-  for (const copy of copies.reverse()) {
-    const blob = await copy.catch(() => undefined);
-    if (!blob) continue;
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    // A Blob never changes: the bytes just hashed are the ones its URL will serve.
-    if ((await sriOfBytes(bytes)) === variant.integrity) return blob.slice(0, blob.size, 'application/wasm');
+/** The body, read whole as it is verified; an IntegrityError (never the bytes) when it does not match. */
+async function verifiedBlob(
+  res: Response,
+  variant: RemoteVariant,
+  report: LoadOptions['onProgress'],
+): Promise<Blob> {
+  const length = Number(res.headers.get('Content-Length'));
+  const total = length > 0 && !res.headers.get('Content-Encoding') ? length : undefined;
+  const onChunk = report && ((loaded: number) => report({ variant: variant.name, loaded, total }));
+  const { stream, failure } = verifying(res.body ?? new Blob().stream(), variant, onChunk);
+  try {
+    return await new Response(stream, { headers: { 'Content-Type': 'application/wasm' } }).blob();
+  } catch (err) {
+    throw failure() ?? err;
   }
-  throw new Error(`weft: no verified copy of ${variant.name}'s wasm was kept`);
 }
 
 /** A same-origin blob URL of some verified bytes. */
-export const blobURL = (bytes: Uint8Array | Blob, type: string): string =>
-  URL.createObjectURL(bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
-
-/** The variant's glue (its bundle's entry) or its worker script, fetched and verified, as a blob URL. */
-export async function bundleFileURL(
-  variant: RemoteVariant,
-  role: 'glue' | 'worker',
-  doFetch: typeof fetch = fetch,
-): Promise<string | undefined> {
-  const bundle = variant.bundle;
-  if (!bundle) throw new Error(`weft: ${variant.name} was published without its glue (no bundle)`);
-  const path = role === 'glue' ? bundle.entry : bundle.files.find((f) => f.role === role)?.path;
-  if (!path) return undefined;
-  return blobURL(await fetchBundleFile(bundle, path, doFetch), 'text/javascript');
-}
+const blobURL = (bytes: Uint8Array, type: string): string =>
+  URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));

@@ -12,7 +12,7 @@
  * start, which weft answers with `threads: false`, and this sets `numThreads: 1` there.
  */
 
-import { blobURL, bundleFileURL, type VerifiedBuildOptions, verifiedBuild } from '../libs/verified-build.js';
+import { type VerifiedBuildOptions, verifiedBuild } from '../libs/verified-build.js';
 import type { RemoteVariant } from '../sdk/load.js';
 
 /** Threads where weft grants them: the cap of ORT's own default (min(4, cores / 2)). */
@@ -47,12 +47,11 @@ export interface OrtWasm {
  * const session = await ort.InferenceSession.create(modelBytes);
  */
 export async function ortWasm(name: string, options: OrtWasmOptions = {}): Promise<OrtWasm> {
-  const build = await verifiedBuild(name, options);
-  const mjs = await bundleFileURL(build.variant, 'glue', options.fetch ?? fetch);
+  const build = await verifiedBuild(name, options, ['glue']);
   // ORT imports a blob: `mjs` itself (same origin, so not re-fetched) and its pthread workers start
   // from that same URL; `wasm` goes to Emscripten's locateFile, which fetches it from the blob.
   const settings: OrtWasm = {
-    wasmPaths: { mjs: mjs!, wasm: blobURL(build.wasm, 'application/wasm') },
+    wasmPaths: { mjs: build.files.glue!, wasm: build.wasm },
     numThreads: build.threads ? (options.maxThreads ?? DEFAULT_THREADS) : 1,
     variant: build.variant,
     threads: build.threads,

@@ -1,5 +1,26 @@
 import { sriOfBytes } from '../contract/address.js';
-import type { RemoteBundle } from './load.js';
+import { LoadError, type RemoteBundle, type RemoteVariant } from './load.js';
+
+/**
+ * The chosen variant's bundle, refused unless its wasm is the very build that was verified: the
+ * glue of one build never meets the wasm of another.
+ */
+export function bundleOf(name: string, variant: RemoteVariant): RemoteBundle {
+  const bundle = variant.bundle;
+  if (!bundle)
+    throw new LoadError(name, variant.name, 'the variant was published without its glue (no bundle)', {
+      stage: 'glue',
+    });
+  const wasm = bundle.files.filter((f) => f.role === 'wasm');
+  if (wasm.length !== 1 || wasm[0]!.integrity !== variant.integrity)
+    throw new LoadError(
+      name,
+      variant.name,
+      `bundle ${bundle.id} holds another build's wasm (${wasm[0]?.integrity ?? 'none'}) than variant ${variant.name} (${variant.integrity}): refused`,
+      { stage: 'glue' },
+    );
+  return bundle;
+}
 
 /**
  * One file of a variant's bundle (its glue, a worker script), fetched and checked against its
