@@ -8,7 +8,7 @@ import { probe } from '../detect/index.js';
 import type { Capability } from '../profile/caps.js';
 import { bundleOf, fetchBundleFile } from '../sdk/bundle.js';
 import { type LoadOptions, loadWith, type RemoteVariant } from '../sdk/load.js';
-import { verifying } from '../sdk/verify.js';
+import { bodyLength, verifying } from '../sdk/verify.js';
 
 export interface VerifiedBuildOptions
   extends Pick<LoadOptions, 'server' | 'version' | 'manifest' | 'profile' | 'onProgress' | 'fetch'> {
@@ -87,8 +87,7 @@ async function verifiedBlob(
   variant: RemoteVariant,
   report: LoadOptions['onProgress'],
 ): Promise<Blob> {
-  const length = Number(res.headers.get('Content-Length'));
-  const total = length > 0 && !res.headers.get('Content-Encoding') ? length : undefined;
+  const total = bodyLength(res);
   const onChunk = report && ((loaded: number) => report({ variant: variant.name, loaded, total }));
   const { stream, failure } = verifying(res.body ?? new Blob().stream(), variant, onChunk);
   try {
