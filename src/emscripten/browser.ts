@@ -2,8 +2,8 @@
  * In a browser: the glue and its worker files become same-origin blob URLs of their verified
  * bytes, so weft may live on another origin than the page (browsers refuse `new Worker(url)`
  * across origins). ES module glue is imported as is, its relative file references resolved in
- * the bundle; classic glue gets an `export default` of its factory for this import, and goes to
- * the workers unchanged (they `importScripts` it).
+ * the bundle; classic glue runs as a function body (see classicFactory), and goes to the workers
+ * unchanged (they `importScripts` it). A classic glue's pthread pool starts ahead of it (poolOf).
  */
 import { fetchBundleFile } from '../sdk/bundle.js';
 import type { Chosen, RemoteBundle } from '../sdk/load.js';
