@@ -214,14 +214,29 @@ export async function emscriptenBench(): Promise<Section> {
             : 'every sample counted 2262 primes below 20000.'),
       );
     }
+    notes.push(
+      'Where the time goes (bench/.exp-ems/steps.ts, not committed: marks at each step, Worker wrapped; medians of 9 ' +
+        'interleaved samples, ms from the timed call; 7 Dec 2026, a shared 2-core machine). Node 20, cached manifest, ' +
+        'before → after: wasm answer 69 → 75 (the first `fetch` of a process sets up undici: 43 ms before a second ' +
+        'request can leave), compiled 92 → 104, glue verified 105 → 102 (now asked for beside the wasm), glue and worker ' +
+        'written 130 → 104 (25 ms went to lexing 47 KB of classic glue in a cold process), pool started 143 → 108 ' +
+        '(ahead of the glue), glue required 138 → 135, instantiated and the pool told to load 156 → 152, ready 360 → 311; ' +
+        "Emscripten's own: glue required before the timer (3 ms), pool started at 7, instantiated at 47, ready at 178. " +
+        'The rest of the gap is the 4 workers loading the glue and instantiating after that message (130 to 160 ms in ' +
+        'both) started 105 ms later: the download of a wasm and glue that Emscripten reads from disk. Chromium, cached ' +
+        'manifest (before at load 2, after at load 10): glue imported from a blob URL 85 ms → run as a function 36 ms; ' +
+        "pool started 157 → 116; told to load 175 → 154; Emscripten's own told its pool to load at 119 (89 at load 10). " +
+        'Tried and dropped: in Node, running the glue as a function instead of requiring the written file (7.4 against ' +
+        '4.7 ms in a fresh process).',
+    );
     if (rows.some((r) => r.met === false))
       notes.push(
-        "What stands in the way: the glue. Emscripten's own glue (47 KB here) is fetched and run before " +
-          'the timer (a <script> tag, a require), weft fetches, verifies and starts it inside the timed call, ' +
-          'beside the wasm; negotiated, the module entry is asked for beside the bytes. In Node 20 the first ' +
-          "`fetch` of a process also sets up undici (it compiles its HTTP parser, a wasm module), where Emscripten's " +
-          'own Node loading reads files; and the glue and worker are written to a folder and required from there. ' +
-          'The build is small (19 KB of wasm), so these fixed costs are most of the time.',
+        "What stands in the way: the download. Emscripten's own glue (47 KB here) is fetched and run before " +
+          'the timer (a <script> tag, a require) and its Node loading reads files; weft fetches, verifies and starts ' +
+          'the glue inside the timed call, beside the wasm, so the pool (started ahead of the glue) and the message that ' +
+          'has it load the instantiated module come later. In Node 20 the first `fetch` of a process also sets up undici ' +
+          '(it compiles its HTTP parser, a wasm module); negotiated, the module entry is asked for beside the bytes. The ' +
+          'build is small (19 KB of wasm), so these fixed costs are most of the time.',
       );
     return {
       title: TITLE,

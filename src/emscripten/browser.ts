@@ -2,13 +2,22 @@
  * In a browser: the glue and its worker files become same-origin blob URLs of their verified
  * bytes, so weft may live on another origin than the page (browsers refuse `new Worker(url)`
  * across origins). ES module glue is imported as is, its relative file references resolved in
- * the bundle; classic glue gets an `export default` of its factory for this import, and goes to
- * the workers unchanged (they `importScripts` it).
+ * the bundle; classic glue runs as a function body (see classicFactory), and goes to the workers
+ * unchanged (they `importScripts` it). A classic glue's pthread pool starts ahead of it (poolOf).
  */
 import { fetchBundleFile } from '../sdk/bundle.js';
 import type { Chosen, RemoteBundle } from '../sdk/load.js';
+import { type Ahead, firstFiles } from './ahead.js';
 import type { ModuleArgs } from './compose.js';
-import { factoryName, glueShape, resolveRelativeUrls, scriptsOf, workerKind, workerPrelude } from './glue.js';
+import {
+  factoryName,
+  glueShape,
+  poolSize,
+  resolveRelativeUrls,
+  scriptsOf,
+  workerKind,
+  workerPrelude,
+} from './glue.js';
 import { type Factory, runFactory } from './run.js';
 import type { WasmSource } from './wasm.js';
 import { StageError, type Watch } from './watch.js';
@@ -21,6 +30,8 @@ export interface BrowserRun {
   exportName?: string;
   threads: boolean;
   doFetch: typeof fetch;
+  /** Bundle files asked for beside the wasm (see ahead.ts). */
+  ahead?: Ahead;
   watch: Watch;
   /** Receives every blob URL made, so the caller can name them in messages. */
   names: Map<string, string>;
@@ -46,35 +57,32 @@ export async function runInBrowser(r: BrowserRun): Promise<unknown> {
     r.names.set(url, f.path);
   }
   const shape = glueShape(glue);
+  // The pool boots while the glue is read and the wasm compiles.
+  const pool = r.threads && !shape.esm ? poolOf(glue, bundle, files) : undefined;
+  if (pool) watch.prewarm(pool.url, pool.size);
   const token = `${bundle.id}:${Math.random().toString(36).slice(2)}`;
   let main: string;
-  let factoryUrl: string;
-  if (shape.esm) {
-    // Its own pthread workers import this same blob (mainScriptUrlOrBlob, or a self-worker's
-    // import.meta.url): same origin as the page.
-    main = factoryUrl = blobUrl(workerPrelude(token) + resolveRelativeUrls(glue, bundle.base));
-  } else {
-    const exportName = r.exportName ?? factoryName(glue);
-    if (!exportName)
-      throw new StageError('glue', 'cannot find the factory in the classic glue: pass exportName');
-    main = blobUrl(glue);
-    factoryUrl = blobUrl(`${workerPrelude(token)}${glue}\nexport default ${exportName};`);
-  }
-  r.names.set(main, bundle.entry);
-  r.names.set(factoryUrl, bundle.entry);
+  let factory: Factory;
   const unregister = watch.register(token);
-  let ns: Record<string, unknown>;
   try {
-    ns = (await import(/* @vite-ignore */ factoryUrl)) as Record<string, unknown>;
-  } catch (err) {
-    throw new StageError(
-      'glue',
-      `the glue did not load: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    if (shape.esm) {
+      // Its own pthread workers import this same blob (mainScriptUrlOrBlob, or a self-worker's
+      // import.meta.url): same origin as the page.
+      main = blobUrl(workerPrelude(token) + resolveRelativeUrls(glue, bundle.base));
+      r.names.set(main, bundle.entry);
+      factory = pickFactory(await importGlue(main), r.exportName);
+    } else {
+      const exportName = r.exportName ?? factoryName(glue);
+      if (!exportName)
+        throw new StageError('glue', 'cannot find the factory in the classic glue: pass exportName');
+      // The workers `importScripts` the glue unchanged.
+      main = blobUrl(glue);
+      r.names.set(main, bundle.entry);
+      factory = await classicFactory(`${workerPrelude(token)}${glue}`, exportName, r.names, bundle.entry);
+    }
   } finally {
     unregister();
   }
-  const factory = pickFactory(ns, shape.esm ? r.exportName : undefined);
   return runFactory({
     factory,
     got: r.got,
@@ -87,6 +95,72 @@ export async function runInBrowser(r: BrowserRun): Promise<unknown> {
     threads: r.threads,
     watch,
   });
+}
+
+/** An ES module's namespace, imported from its blob URL; a failure is the glue's. */
+async function importGlue(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+  } catch (err) {
+    throw new StageError(
+      'glue',
+      `the glue did not load: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+/**
+ * Classic glue's factory: its verified text run as a function body (the scope a module would give
+ * its `var`s), which Chromium did in a median 9 ms against 58 ms for importing the same text from
+ * a blob URL (bench/emscripten.ts's notes). A page whose CSP forbids `eval` refuses the function
+ * before any of it runs: the glue is then imported from a blob URL with an `export default`.
+ */
+async function classicFactory(
+  body: string,
+  exportName: string,
+  names: Map<string, string>,
+  entry: string,
+): Promise<Factory> {
+  let run: (() => unknown) | undefined;
+  try {
+    run = new Function(`${body}\nreturn ${exportName};`) as () => unknown;
+  } catch (err) {
+    if (!(err instanceof EvalError))
+      throw new StageError(
+        'glue',
+        `the glue did not load: ${err instanceof Error ? err.message : String(err)}`,
+      );
+  }
+  if (!run) {
+    const url = blobUrl(`${body}\nexport default ${exportName};`);
+    names.set(url, entry);
+    return pickFactory(await importGlue(url), undefined);
+  }
+  let factory: unknown;
+  try {
+    factory = run();
+  } catch (err) {
+    throw new StageError(
+      'glue',
+      `the glue did not load: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return pickFactory({ default: factory }, undefined);
+}
+
+/**
+ * The pthread pool classic glue will start as it runs, `new Worker(locateFile(<worker>))` for each:
+ * its size and the URL of the verified worker file (its one script published as a worker).
+ */
+export function poolOf(
+  glue: string,
+  bundle: RemoteBundle,
+  files: Map<string, string>,
+): { url: string; size: number } | undefined {
+  const workers = bundle.files.filter((f) => f.role === 'worker');
+  const url = workers.length === 1 ? files.get(workers[0]!.path) : undefined;
+  const size = poolSize(glue);
+  return url && size ? { url, size } : undefined;
 }
 
 /** The factory an imported glue exports: `exportName` when given, else its default export. */
@@ -104,10 +178,14 @@ export function pickFactory(ns: Record<string, unknown>, exportName: string | un
  * The glue and the files published as workers, all asked for at once (and while the wasm
  * downloads): a file the glue names otherwise is fetched once the glue has been read.
  */
-export function earlyFetches(r: Pick<BrowserRun, 'bundle' | 'doFetch'>): Map<string, Promise<Uint8Array>> {
+export function earlyFetches(
+  r: Pick<BrowserRun, 'bundle' | 'doFetch' | 'ahead'>,
+  files = firstFiles(r.bundle),
+): Map<string, Promise<Uint8Array>> {
   const { bundle } = r;
-  const early = bundle.files.filter((f) => f.path === bundle.entry || f.role === 'worker');
-  const fetching = new Map(early.map((f) => [f.path, fetchBundleFile(bundle, f.path, r.doFetch)]));
+  const fetching = new Map(
+    files.map((f) => [f.path, r.ahead?.take(bundle, f.path) ?? fetchBundleFile(bundle, f.path, r.doFetch)]),
+  );
   // Each is awaited when used; one that fails before then is not an unhandled rejection.
   for (const p of fetching.values()) p.catch(() => {});
   return fetching;

@@ -51,6 +51,15 @@ export function scriptsOf(
   });
 }
 
+/**
+ * The size of the pthread pool classic glue starts as it runs (`-sPTHREAD_POOL_SIZE=4`:
+ * `var pthreadPoolSize=4;`), when it is a number; 0 otherwise (an expression, or no pool).
+ */
+export function poolSize(glue: string): number {
+  const n = /\bpthreadPoolSize\s*=\s*(\d+)\s*;/.exec(glue);
+  return n ? Math.min(Number(n[1]), 64) : 0;
+}
+
 /** The factory name of classic (non-ES6) glue: `var createApp = (() => {` or `= (function(`. */
 export function factoryName(glue: string): string | undefined {
   return /var\s+([A-Za-z_$][\w$]*)\s*=\s*\(\s*(?:\(\)\s*=>|function\s*\()/.exec(glue)?.[1];

@@ -26,6 +26,7 @@ import {
   type PinnedManifest,
 } from '../sdk/load.js';
 import { variantFault } from '../sdk/verify.js';
+import { type Ahead, fetchingAhead } from './ahead.js';
 import { type BrowserRun, runInBrowser } from './browser.js';
 import type { ModuleArgs } from './compose.js';
 import { errorMessage } from './run.js';
@@ -80,14 +81,18 @@ export async function loadEmscripten<M = Record<string, unknown>>(
     );
   });
   // The wasm compiles as it downloads while the glue and the workers download and start.
-  const loading = loadWith(app, { ...options, instantiate: false }, async (res, got) => {
+  const ahead = fetchingAhead(
+    (typeof app === 'string' ? options.manifest : app)?.variants,
+    options.fetch ?? fetch,
+  );
+  const loading = loadWith(app, { ...options, fetch: ahead.fetch, instantiate: false }, async (res, got) => {
     if (Date.now() >= deadline) {
       res.body?.cancel().catch(() => {});
       throw noWasm();
     }
     starting++;
     try {
-      return await startChosen<M>(res, got, options, deadline);
+      return await startChosen<M>(res, got, options, deadline, ahead);
     } finally {
       starting--;
     }
@@ -113,6 +118,7 @@ async function startChosen<M>(
   got: Chosen,
   options: EmscriptenOptions,
   deadline: number,
+  ahead: Ahead,
 ): Promise<EmscriptenResult<M>> {
   const { name } = got;
   const wasm = wasmSource(res, got.variant, options.onProgress);
@@ -128,6 +134,7 @@ async function startChosen<M>(
       exportName: options.exportName,
       threads,
       doFetch: options.fetch ?? fetch,
+      ahead,
       watch: w,
       names,
     };

@@ -10,12 +10,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { fetchBundleFile } from '../sdk/bundle.js';
 import type { BrowserRun } from './browser.js';
-import { pickFactory } from './browser.js';
+import { earlyFetches, pickFactory, poolOf } from './browser.js';
 import { factoryName, glueShape, scriptsOf, workerKind, workerPrelude } from './glue.js';
 import { type Factory, runFactory } from './run.js';
-import { StageError } from './watch.js';
+import { StageError, type WorkerClass } from './watch.js';
 
 export async function runOnNode(r: BrowserRun): Promise<unknown> {
   const { bundle, watch } = r;
@@ -29,8 +30,7 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
     if (!resolve(dir, f.path).startsWith(dir + sep))
       throw new StageError('glue', `the bundle names a path outside itself: ${f.path}`);
   // Every file asked for at once, while the wasm downloads.
-  const fetching = new Map(wanted.map((f) => [f.path, fetchBundleFile(bundle, f.path, r.doFetch)]));
-  for (const p of fetching.values()) p.catch(() => {});
+  const fetching = earlyFetches(r, wanted);
   const glue = await (fetching.get(bundle.entry) ?? fetchBundleFile(bundle, bundle.entry, r.doFetch));
   const scripts = new Set(
     scriptsOf(new TextDecoder().decode(glue), bundle.entry, bundle.files).map((f) => f.path),
@@ -51,6 +51,9 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
   }
   const entry = files.get(bundle.entry);
   if (!entry) throw new StageError('glue', 'the bundle has no glue to start from');
+  // The pool boots while the glue is read and the wasm compiles.
+  const pool = r.threads && !esm ? poolOf(new TextDecoder().decode(glue), bundle, files) : undefined;
+  if (pool) watch.prewarm(pool.url, pool.size, Worker as unknown as WorkerClass);
   const unregister = watch.register(token);
   let factory: Factory;
   try {

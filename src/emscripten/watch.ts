@@ -19,6 +19,8 @@ export class StageError extends Error {
   }
 }
 
+export type WorkerClass = new (u: unknown, o?: unknown) => AnyWorker;
+
 interface AnyWorker {
   addEventListener?(type: string, fn: (e: unknown) => void): void;
   on?(type: string, fn: (e: unknown) => void): void;
@@ -35,6 +37,11 @@ export interface Watch {
   workers: { started: number; answered: number };
   /** Registers the `Worker` the glue's prelude picks up under `token`; unregister once imported. */
   register(token: string): () => void;
+  /**
+   * Starts `count` workers of `url` now, ahead of the glue that will ask for them: the glue's
+   * `new Worker(url)` (no options) takes one. Those left when the load is ready are terminated.
+   */
+  prewarm(url: string, count: number, Real?: WorkerClass): void;
   /** Ends the watch on a ready module: a later worker error is the glue's own business again. */
   settle(): void;
   /** Terminates every worker this start-up made (after a failure). */
@@ -60,6 +67,7 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
   let settled = false;
   let ok = false;
   const made: AnyWorker[] = [];
+  const spares: { url: string; worker: AnyWorker }[] = [];
   const w: Watch = {
     stage: 'glue',
     failed,
@@ -76,10 +84,19 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
       map.set(token, makeWorker);
       return () => map.delete(token);
     },
+    prewarm(url, count, Real) {
+      try {
+        for (let i = 0; i < count && !settled; i++) spares.push({ url, worker: start(url, undefined, Real) });
+      } catch (err) {
+        // Refused (see start): the load ends at stage 'workers', as the glue's own would.
+        throw new StageError('workers', errorText(err));
+      }
+    },
     settle() {
       if (settled) return;
       settled = ok = true;
       clearTimeout(timer);
+      for (const { worker } of spares.splice(0)) worker.terminate();
     },
     terminateAll() {
       for (const worker of made) worker.terminate();
@@ -96,7 +113,13 @@ export function watch(timeoutMs: number, describe: (url: unknown) => string): Wa
 
   // A constructor (`new Worker(url, options)` in the glue) that returns the engine's worker, watched.
   function makeWorker(url: unknown, options?: unknown): AnyWorker {
-    const Real = (globalThis as unknown as { Worker: new (u: unknown, o?: unknown) => AnyWorker }).Worker;
+    const spare = options === undefined ? spares.findIndex((s) => s.url === String(url)) : -1;
+    if (spare >= 0) return spares.splice(spare, 1)[0]!.worker;
+    return start(url, options);
+  }
+
+  function start(url: unknown, options?: unknown, Real?: WorkerClass): AnyWorker {
+    Real ??= (globalThis as unknown as { Worker: WorkerClass }).Worker;
     const name = describe(url);
     let worker: AnyWorker;
     try {
