@@ -166,10 +166,15 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
     served = await serveApp(builds);
     browser = await launchChromium();
     // The page is on its own origin; weft (bundles, loader) on another.
-    pages = await startPageServer({
-      '/app.html': {
-        type: 'text/html',
-        body: `<!doctype html><meta charset="utf-8"><script type="module">
+    // A page whose CSP allows no eval (nor inline script without its nonce): classic glue cannot
+    // run through `new Function` there, and is imported from its blob URL instead.
+    const strict = `<meta http-equiv="Content-Security-Policy" content="script-src 'nonce-t' 'wasm-unsafe-eval' blob: ${served.server.url}">`;
+    const page = (
+      head: string,
+    ) => `<!doctype html><meta charset="utf-8">${head}<script type="module" nonce="t">
+          const violations = [];
+          document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
+          window.violations = violations;
           window.outcome = (async () => {
             const { loadEmscripten } = await import('${served.server.url}/v1/emscripten.js');
             const query = new URLSearchParams(location.search);
@@ -179,8 +184,10 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
             const primes = app._count_primes(200000);
             return { variant: variant.name, threads, kind: app._build_kind(), primes, offMain: app._work_off_main(), isolated: crossOriginIsolated };
           })().catch((e) => ({ error: String(e && e.stack || e) }));
-        </script>`,
-      },
+        </script>`;
+    pages = await startPageServer({
+      '/app.html': { type: 'text/html', body: page('') },
+      '/strict.html': { type: 'text/html', body: page(strict) },
     });
   });
   afterAll(async () => {
@@ -189,11 +196,11 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
     await served?.server.close();
   });
 
-  const outcome = async (kind: 'isolated' | 'plain', module = 'app', exportName = '') => {
+  const outcome = async (kind: 'isolated' | 'plain', module = 'app', exportName = '', html = 'app') => {
     const page = await browser.newPage();
     try {
       await page.goto(
-        `${pages.origin}/${kind}/app.html?module=${module}${exportName && `&exportName=${exportName}`}`,
+        `${pages.origin}/${kind}/${html}.html?module=${module}${exportName && `&exportName=${exportName}`}`,
       );
       return await page.evaluate(
         () => (window as unknown as { outcome: Promise<Record<string, unknown>> }).outcome,
@@ -212,6 +219,29 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
       offMain: 200_000,
       isolated: true,
     });
+  });
+
+  it('runs the pthreads build on an isolated page whose CSP forbids eval: its classic glue is imported instead', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${pages.origin}/isolated/strict.html?module=app`);
+      const got = await page.evaluate(async () => {
+        const w = window as unknown as { outcome: Promise<Record<string, unknown>>; violations: string[] };
+        return { ...(await w.outcome), violations: w.violations };
+      });
+      expect(got).toEqual({
+        variant: 'pthreads',
+        threads: true,
+        kind: 1,
+        primes: 17_984,
+        offMain: 200_000,
+        isolated: true,
+        // The refused `new Function`: the fallback was the path taken.
+        violations: [expect.stringMatching(/^script-src eval$/)],
+      });
+    } finally {
+      await page.close();
+    }
   });
 
   it('runs the SIMD build on a page that is not isolated, with the right answer', async () => {
