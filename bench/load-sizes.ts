@@ -416,7 +416,9 @@ export async function loadSizesBench(): Promise<Section> {
       'fs store (brotli and gzip copies, as `weft publish` makes them) and served by `startServer`. ' +
       'Candidates: `load(name, { server, manifest, profile })` (the cached description, fetched beforehand; ' +
       'profile given, so no probe), and `load(name, { server, profile })` (negotiated: the server chooses and ' +
-      'sends the bytes, the record asked for beside them); both verify the SHA-256 before they instantiate. ' +
+      'sends the bytes, the record asked for beside them); both verify the SHA-256 before they instantiate ' +
+      '(a build of at most 1 MiB read whole, checked and compiled from the checked bytes; a larger one checked as it ' +
+      'streams into `instantiateStreaming`, piece by piece). ' +
       'Requests and bytes: those of the last sample, counted from the timed call on (Chromium: every request ' +
       "the page finished, with its body's size as received; Node: every `fetch`, with its Content-Length). " +
       'Goals: ≤ 1.05× from 1 MB up; below it ≤ 1.1× with a cached description. Baseline: `WebAssembly.instantiateStreaming(' +
