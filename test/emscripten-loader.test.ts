@@ -196,6 +196,15 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
     await served?.server.close();
   });
 
+  /** What the pthreads build answers on an isolated page: its primes counted on 4 pthreads off the main thread. */
+  const PTHREADS = {
+    variant: 'pthreads',
+    threads: true,
+    kind: 1,
+    primes: 17_984,
+    offMain: 200_000,
+    isolated: true,
+  };
   const outcome = async (kind: 'isolated' | 'plain', module = 'app', exportName = '', html = 'app') => {
     const page = await browser.newPage();
     try {
@@ -211,14 +220,7 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
   };
 
   it('runs the pthreads build on an isolated page, its work done on 4 pthreads off the main thread', async () => {
-    expect(await outcome('isolated')).toEqual({
-      variant: 'pthreads',
-      threads: true,
-      kind: 1,
-      primes: 17_984,
-      offMain: 200_000,
-      isolated: true,
-    });
+    expect(await outcome('isolated')).toEqual(PTHREADS);
   });
 
   it('runs the pthreads build on an isolated page whose CSP forbids eval: its classic glue is imported instead', async () => {
@@ -229,16 +231,8 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
         const w = window as unknown as { outcome: Promise<Record<string, unknown>>; violations: string[] };
         return { ...(await w.outcome), violations: w.violations };
       });
-      expect(got).toEqual({
-        variant: 'pthreads',
-        threads: true,
-        kind: 1,
-        primes: 17_984,
-        offMain: 200_000,
-        isolated: true,
-        // The refused `new Function`: the fallback was the path taken.
-        violations: [expect.stringMatching(/^script-src eval$/)],
-      });
+      // The refused `new Function`: the fallback was the path taken.
+      expect(got).toEqual({ ...PTHREADS, violations: [expect.stringMatching(/^script-src eval$/)] });
     } finally {
       await page.close();
     }
@@ -256,27 +250,13 @@ describeWith('Debian Emscripten and Chromium', both, `${EMCC_INSTALL}; ${CHROMIU
   });
 
   it('runs the -sEXPORT_ES6 pthreads build on an isolated page the same way (app.mjs, resolving its files in the bundle)', async () => {
-    expect(await outcome('isolated', 'app-es6')).toEqual({
-      variant: 'pthreads',
-      threads: true,
-      kind: 1,
-      primes: 17_984,
-      offMain: 200_000,
-      isolated: true,
-    });
+    expect(await outcome('isolated', 'app-es6')).toEqual(PTHREADS);
   });
 
   it.each(['', 'createApp'])(
     'runs ES6 glue that ends in `export { createApp as default, createApp }` (exportName %j): no duplicate default export',
     async (exportName) => {
-      expect(await outcome('isolated', 'app-es6-named', exportName)).toEqual({
-        variant: 'pthreads',
-        threads: true,
-        kind: 1,
-        primes: 17_984,
-        offMain: 200_000,
-        isolated: true,
-      });
+      expect(await outcome('isolated', 'app-es6-named', exportName)).toEqual(PTHREADS);
     },
   );
 });
