@@ -71,12 +71,13 @@ export async function verifiedBuild(
       for (const [, url] of await files.catch(() => [])) if (url) URL.revokeObjectURL(url);
       throw err;
     });
+    const made = await files; // before the wasm gets a URL: a build whose files failed leaves none
     return {
       variant,
       threads: got.threads,
       why: got.why,
       wasm: URL.createObjectURL(wasm),
-      files: Object.fromEntries((await files).filter(([, url]) => url)),
+      files: Object.fromEntries(made.filter(([, url]) => url)),
     };
   });
 }
