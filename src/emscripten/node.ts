@@ -32,15 +32,14 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
   // Every file asked for at once, while the wasm downloads.
   const fetching = earlyFetches(r, wanted);
   const glue = await (fetching.get(bundle.entry) ?? fetchBundleFile(bundle, bundle.entry, r.doFetch));
-  const scripts = new Set(
-    scriptsOf(new TextDecoder().decode(glue), bundle.entry, bundle.files).map((f) => f.path),
-  );
+  const glueText = new TextDecoder().decode(glue);
+  const scripts = new Set(scriptsOf(glueText, bundle.entry, bundle.files).map((f) => f.path));
   for (const f of wanted) {
     const target = resolve(dir, f.path);
     mkdirSync(dirname(target), { recursive: true });
     const bytes = await fetching.get(f.path)!;
-    const body = new TextDecoder().decode(bytes);
     const isEntry = f.path === bundle.entry;
+    const body = isEntry ? glueText : new TextDecoder().decode(bytes);
     if (isEntry) esm = glueShape(body).esm;
     const module = isEntry ? esm : scripts.has(f.path) && workerKind(body) === 'module';
     const file = module && !target.endsWith('.mjs') ? `${target}.mjs` : target;
@@ -52,7 +51,7 @@ export async function runOnNode(r: BrowserRun): Promise<unknown> {
   const entry = files.get(bundle.entry);
   if (!entry) throw new StageError('glue', 'the bundle has no glue to start from');
   // The pool boots while the glue is read and the wasm compiles.
-  const pool = r.threads && !esm ? poolOf(new TextDecoder().decode(glue), bundle, files) : undefined;
+  const pool = r.threads && !esm ? poolOf(glueText, bundle, files) : undefined;
   if (pool) watch.prewarm(pool.url, pool.size, Worker as unknown as WorkerClass);
   const unregister = watch.register(token);
   let factory: Factory;
