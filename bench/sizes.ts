@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { EAGER_COMPILE } from '../scripts/browser-bundle.mjs';
 import { BASELINE_CAPS } from '../scripts/probes/baseline.js';
 import { FEATURE_DETECTORS } from '../scripts/probes/features.js';
 import { PROBE_SOURCES } from '../scripts/probes/sources.js';
@@ -62,6 +63,7 @@ async function bundle(
     platform: 'browser',
     minify: true,
     legalComments: 'none',
+    banner: { js: EAGER_COMPILE },
     splitting: true,
     outdir: '/out',
     define,

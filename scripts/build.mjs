@@ -9,6 +9,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join, relative } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { EAGER_COMPILE } from './browser-bundle.mjs';
 
 const quiet = process.argv.includes('--quiet');
 const root = new URL('..', import.meta.url).pathname;
@@ -115,6 +116,7 @@ const [, browserLibrary] = await Promise.all([
       define: b.define,
       minify: true,
       legalComments: 'none',
+      banner: out.startsWith('browser/') ? { js: EAGER_COMPILE } : undefined,
     }),
   ),
 ]);

@@ -27,6 +27,15 @@ function mountedSuite(name: string, mount: () => Promise<(path: string) => Promi
       expect(await res.text()).toMatch(/export/);
     });
 
+    // Their functions run at a page's first load() or probe(): compiled with the script, not one by one.
+    it.each(SCRIPTS.slice(0, 3))(
+      "serves /wasm/v1/%s with V8's compile hint on its first line",
+      async (script) => {
+        const text = await (await (await mount())(`/wasm/v1/${script}`)).text();
+        expect(text.split('\n', 1)[0]).toBe('//# allFunctionsCalledOnLoad');
+      },
+    );
+
     it('serves the page at /wasm with COOP/COEP, and without them for ?isolation=off', async () => {
       const get = await mount();
       const page = await get('/wasm');

@@ -1,0 +1,1 @@
+export const EAGER_COMPILE: string;
