@@ -32,17 +32,15 @@ export class IntegrityError extends Error {
 // Set by scripts/build.mjs for the browser bundle, which never has node:crypto.
 declare const WEFT_BROWSER_BUNDLE: boolean | undefined;
 
-type Hash = ReturnType<typeof import('node:crypto').createHash>;
+type CreateHash = typeof import('node:crypto').createHash;
 
-/** An incremental SHA-256 from node:crypto where the runtime has it (Node, Deno, Bun), through no import a bundler would follow. */
-function nodeHash(): Hash | undefined {
+/** node:crypto's incremental SHA-256 where the runtime has it (Node, Deno, Bun), through no import a bundler would follow. */
+function nodeHashes(): CreateHash | undefined {
   // An if with no else: the browser bundle (where the condition is false) drops the Node path whole.
   if (!(typeof WEFT_BROWSER_BUNDLE === 'boolean' && WEFT_BROWSER_BUNDLE)) {
     const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     try {
-      return (p?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined)?.createHash(
-        'sha256',
-      );
+      return (p?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined)?.createHash;
     } catch {}
   }
   return undefined;
@@ -51,79 +49,164 @@ function nodeHash(): Hash | undefined {
 const digest = async (bytes: Uint8Array): Promise<Uint8Array> =>
   new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 
+/** What checks the bytes as they pass: given every chunk in order, then asked what is wrong (undefined: nothing). */
+interface Check {
+  update(chunk: Uint8Array): void;
+  verdict(): Promise<string | undefined>;
+}
+
+const wrongSri = (expected: Expected, sri: string) =>
+  sri === expected.integrity ? undefined : `expected ${expected.integrity}, got ${sri}`;
+const wrongPieces = (expected: Expected, got: Uint8Array[]) => {
+  const list = new Uint8Array(got.length * 32);
+  for (const [k, d] of got.entries()) list.set(d, k * 32);
+  return toBase64(list) === expected.pieces
+    ? undefined
+    : `the ${got.length} pieces received do not match the record's piece list`;
+};
+
+/**
+ * node:crypto hashes views of the chunks themselves, copying nothing: each piece's digest when the
+ * record lists pieces (the list is as trusted as the SRI, so every piece matching is the file
+ * matching), else the whole file's.
+ */
+function nodeCheck(expected: Expected, hash: CreateHash): Check {
+  if (expected.pieces === undefined) {
+    const whole = hash('sha256');
+    return {
+      update: (chunk) => whole.update(chunk),
+      verdict: async () => wrongSri(expected, sriOfDigest(whole.digest())),
+    };
+  }
+  const got: Uint8Array[] = [];
+  let piece = hash('sha256');
+  let at = 0;
+  return {
+    update(chunk) {
+      for (let i = 0; i < chunk.length; ) {
+        const n = Math.min(PIECE_SIZE - at, chunk.length - i);
+        piece.update(chunk.subarray(i, i + n));
+        at += n;
+        i += n;
+        if (at === PIECE_SIZE) {
+          got.push(piece.digest());
+          piece = hash('sha256');
+          at = 0;
+        }
+      }
+    },
+    verdict: async () => {
+      if (at || !got.length) got.push(piece.digest());
+      return wrongPieces(expected, got);
+    },
+  };
+}
+
+/**
+ * Browsers have no incremental SHA-256. Each PIECE_SIZE piece is copied into one reused buffer and
+ * given to `crypto.subtle.digest` (which copies it at the call), so the digests are done with the
+ * last byte, not after it. A new buffer per piece, or per chunk, cost 15 to 25 % more time to
+ * instance in Chromium (its allocations compete with the compiler); the reused one is within the
+ * noise of passing the body through. A file without pieces (one piece, or an older record) is
+ * collected and digested whole at its end.
+ */
+function webCheck(expected: Expected): Check {
+  const piece = new Uint8Array(PIECE_SIZE);
+  const digests: Promise<Uint8Array>[] = [];
+  const kept: Uint8Array[] | undefined = expected.pieces === undefined ? [] : undefined;
+  let at = 0;
+  return {
+    update(chunk) {
+      kept?.push(chunk);
+      for (let i = 0; i < chunk.length; ) {
+        const n = Math.min(PIECE_SIZE - at, chunk.length - i);
+        piece.set(chunk.subarray(i, i + n), at);
+        at += n;
+        i += n;
+        if (at === PIECE_SIZE) {
+          digests.push(digest(piece));
+          at = 0;
+        }
+      }
+    },
+    async verdict() {
+      if (at || !digests.length) digests.push(digest(piece.subarray(0, at)));
+      const got = await Promise.all(digests);
+      if (!kept) return wrongPieces(expected, got);
+      const whole =
+        got.length === 1
+          ? got[0]!
+          : await digest(new Uint8Array(await new Blob(kept as Uint8Array<ArrayBuffer>[]).arrayBuffer()));
+      return wrongSri(expected, sriOfDigest(whole));
+    },
+  };
+}
+
 /**
  * `body`, unchanged, ending only once its bytes match `expected` (else erroring with an
- * IntegrityError). Chosen by measurement (bench/load-sizes.ts; 30 MB builds in Chromium):
- * - Each PIECE_SIZE piece is copied into one reused buffer and given to `crypto.subtle.digest`
- *   (which copies it at the call), so the digests are done with the last byte, not after it.
- *   A new buffer per piece, or per chunk, cost 15 to 25 % more time to instance (its allocations
- *   compete with the compiler); the reused one is within the noise of passing the body through.
- * - A `TransformStream` (`pipeThrough`), not a pulled `ReadableStream`: 1.02× against 1.13× of
- *   `instantiateStreaming(fetch(url))` with nothing hashed.
- * - Where node:crypto exists, the whole file's SHA-256 is also taken as it streams (native, about
- *   1.7 GB/s); in browsers a file without pieces (one piece, or an older record) is collected and
- *   digested whole at its end, as before pieces existed.
+ * IntegrityError). Its shape was chosen by measurement (bench/load-sizes.ts, 30 MB builds, time to
+ * instance against `instantiateStreaming(fetch(url))`, nothing hashed):
+ * - In browsers, a `TransformStream` (`pipeThrough`): 1.02× against 1.13× for a pulled
+ *   `ReadableStream` in Chromium.
+ * - Where node:crypto is, a pulled `ReadableStream`, one chunk per pull: Node 20's streams make a
+ *   `pipeThrough` cost about 40 µs for each of a 30 MB body's 2,100 chunks (1.15× with nothing
+ *   hashed), a pulled stream nothing measurable (0.88 to 1.04×, bench/.exp/node.ts, not committed,
+ *   9 interleaved fresh processes). Chunks gathered into 1 MiB ones before the compiler took longer.
  */
 export function verifying(
   body: ReadableStream<Uint8Array>,
   expected: Expected,
   onChunk?: (loaded: number) => void,
 ): { stream: ReadableStream<Uint8Array>; failure: () => IntegrityError | undefined } {
-  const whole = nodeHash();
-  const piece = new Uint8Array(PIECE_SIZE);
-  const digests: Promise<Uint8Array>[] = [];
-  // Kept only where the whole file's SRI cannot be taken any other way.
-  const kept: Uint8Array[] | undefined = !whole && !expected.pieces ? [] : undefined;
-  let at = 0;
+  const hash = nodeHashes();
+  const check = hash ? nodeCheck(expected, hash) : webCheck(expected);
   let loaded = 0;
   let failed: IntegrityError | undefined;
-  const fail = (message: string) => {
-    failed = new IntegrityError(`integrity mismatch: ${message}`);
+  const pass = (chunk: Uint8Array) => {
+    check.update(chunk);
+    loaded += chunk.length;
+    onChunk?.(loaded);
+  };
+  const end = async () => {
+    const wrong = await check.verdict();
+    if (wrong === undefined) return;
+    failed = new IntegrityError(`integrity mismatch: ${wrong}`);
     throw failed;
   };
-  const stream = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        whole?.update(chunk);
-        kept?.push(chunk);
-        for (let i = 0; i < chunk.length; ) {
-          const n = Math.min(PIECE_SIZE - at, chunk.length - i);
-          piece.set(chunk.subarray(i, i + n), at);
-          at += n;
-          i += n;
-          if (at === PIECE_SIZE) {
-            digests.push(digest(piece));
-            at = 0;
-          }
-        }
-        loaded += chunk.length;
-        onChunk?.(loaded);
-        controller.enqueue(chunk);
-      },
-      async flush() {
-        if (at || !loaded) digests.push(digest(piece.subarray(0, at)));
-        const got = await Promise.all(digests);
-        if (whole) {
-          const sri = sriOfDigest(whole.digest());
-          if (sri !== expected.integrity) fail(`expected ${expected.integrity}, got ${sri}`);
-        }
-        if (expected.pieces !== undefined) {
-          const list = new Uint8Array(got.length * 32);
-          for (const [k, d] of got.entries()) list.set(d, k * 32);
-          if (toBase64(list) !== expected.pieces)
-            fail(`the ${got.length} pieces received do not match the record's piece list`);
-        } else if (!whole) {
-          const sri = sriOfDigest(
-            got.length === 1
-              ? got[0]!
-              : await digest(new Uint8Array(await new Blob(kept as Uint8Array<ArrayBuffer>[]).arrayBuffer())),
-          );
-          if (sri !== expected.integrity) fail(`expected ${expected.integrity}, got ${sri}`);
-        }
-      },
-    }),
-  );
+  const stream = hash
+    ? pulled(body, pass, end)
+    : body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            pass(chunk);
+            controller.enqueue(chunk);
+          },
+          flush: end,
+        }),
+      );
   return { stream, failure: () => failed };
+}
+
+/** `body` read one chunk per pull, each given to `pass` on its way; `end` runs before the stream closes (it errors it by throwing). */
+function pulled(
+  body: ReadableStream<Uint8Array>,
+  pass: (chunk: Uint8Array) => void,
+  end: () => Promise<void>,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        await end();
+        controller.close();
+        return;
+      }
+      pass(value);
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 /** The body's length from its Content-Length, when that is the length of the bytes (not of an encoding). */
@@ -190,13 +273,13 @@ async function instantiateWhole(
 ): Promise<{ module: WebAssembly.Module; instance: WebAssembly.Instance | undefined }> {
   const bytes = new Uint8Array(await res.arrayBuffer());
   report?.({ variant, loaded: bytes.length, total });
-  const whole = nodeHash();
-  const sri = sriOfDigest(whole ? whole.update(bytes).digest() : await digest(bytes));
+  const hash = nodeHashes();
+  const sri = sriOfDigest(hash ? hash('sha256').update(bytes).digest() : await digest(bytes));
   if (sri !== expected.integrity)
     throw new IntegrityError(`integrity mismatch: expected ${expected.integrity}, got ${sri}`);
   // Where node:crypto is (Node 20), compiled at once: its asynchronous compile took 200 to 300 ms
   // more than the streaming one, whatever the size; the synchronous one no more than it.
-  if (whole) {
+  if (hash) {
     const module = new WebAssembly.Module(bytes);
     return { module, instance: imports && new WebAssembly.Instance(module, imports) };
   }
