@@ -158,7 +158,8 @@ export function verifying(
   expected: Expected,
   onChunk?: (loaded: number) => void,
 ): { stream: ReadableStream<Uint8Array>; failure: () => IntegrityError | undefined } {
-  const hash = nodeHashes();
+  // The define's test inline, so that the browser bundle drops nodeCheck and pulled whole.
+  const hash = typeof WEFT_BROWSER_BUNDLE === 'boolean' && WEFT_BROWSER_BUNDLE ? undefined : nodeHashes();
   const check = hash ? nodeCheck(expected, hash) : webCheck(expected);
   let loaded = 0;
   let failed: IntegrityError | undefined;
