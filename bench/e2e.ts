@@ -175,7 +175,7 @@ export async function e2eBench(): Promise<Section> {
           ways.push(
             `${label}, ${what}: ${ms(t - base)} slower, ` +
               (t - base <= spread
-                ? `less than the interquartile spread of its samples (${ms(spread)}), within the noise of ${SAMPLES}`
+                ? `less than the interquartile spread of its samples (${ms(spread)}), within the noise of ${SAMPLES} samples`
                 : `beyond the interquartile spread of its samples (${ms(spread)})`),
           );
         rows.push({
