@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CHROMIUM, chromiumPath } from '../test/harness/browser.js';
 import { e2eBench } from './e2e.js';
 import { emscriptenBench } from './emscripten.js';
+import { emscriptenLibsBench } from './emscripten-libs.js';
 import { libsBench } from './libs.js';
 import { loadSizesBench } from './load-sizes.js';
 import { probeBench } from './probe.js';
@@ -37,6 +38,12 @@ const BENCHES: { name: string; title: string; limitS: number; run: () => Promise
     title: '7. Emscripten build: time to a ready module',
     limitS: 180,
     run: emscriptenBench,
+  },
+  {
+    name: 'emscripten-libs',
+    title: '7b. loadEmscripten() on real library builds',
+    limitS: 300,
+    run: emscriptenLibsBench,
   },
   { name: 'load', title: '8. load() at real sizes', limitS: 900, run: loadSizesBench },
   { name: 'publish', title: '9. Publishing a 32 MB build', limitS: 240, run: publishBench },
