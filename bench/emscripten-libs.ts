@@ -266,26 +266,30 @@ export async function emscriptenLibsBench(): Promise<Section> {
         );
       }
     }
+    notes.push(
+      'Where the time goes (bench/.exp/emlib.ts, not committed: WebAssembly, fetch, Worker and crypto.subtle ' +
+        'wrapped in the page, a 2 ms interval timer beside them; 7 Dec 2026). The verified body used to reach ' +
+        'the compiler as one unbroken chain of promise reactions, so nothing weft started after the first bytes ' +
+        "ran before the last: ORT's glue was imported and its 3 pthread workers made only as the compile ended " +
+        '(840 to 1,320 ms after the call; its own loading makes them 7 to 9 ms after it), and ORT was ready 167 ' +
+        'to 294 ms after the compile (its own: 40 to 48 ms after its instantiation). The verifying stream now ' +
+        'gives the event loop a turn every 8 ms: the workers were made at 238 to 817 ms, ready 40 to 96 ms after ' +
+        'the compile; cached manifest, 7 interleaved samples with and without the turns: Chromium 1,214 → 1,110 ' +
+        'ms, Node 20 753 → 703 ms.',
+    );
     if (rows.some((r) => r.met === false))
       notes.push(
         "What stands in the way, in Chromium: first the transfer. The reference row is the glue's own loading " +
-          "of weft's copy of the wasm (brotli, as weft sends it) instead of the page origin's plain file: on loopback, " +
-          'where bytes cost nothing to move, decompressing them is pure cost (on a network the 2.8 MB and 8.5 MB ' +
-          "transfers would be the faster ones). Then weft's own steps, timed in the page (bench/.exp/emlib.ts, not " +
-          'committed: WebAssembly, fetch, Worker and crypto.subtle wrapped; 2 to 5 samples per arm, 7 Dec 2026): ' +
-          'the main thread is busy for 350 to 770 ms without a break while the wasm compiles, in every arm (a ' +
-          '2 ms interval timer in the page), so what weft starts on it after the first bytes waits for the compile ' +
-          "to end. ORT's glue makes its 3 pthread workers as it starts: its own loading calls the factory at once " +
-          '(workers made 7 to 9 ms after the call; ready 40 to 48 ms after its instantiation), weft once the glue ' +
-          'is fetched, verified and imported, which ends after that busy stretch (workers made 920 to 1,320 ms ' +
-          'after the call, just after the compile; ready 167 to 294 ms after it). With the cached manifest the ' +
-          "glue's blob URL was made at 150 to 210 ms: its import was what waited. ffmpeg's core has no workers; " +
-          "there the verified compile itself ended about 300 ms after the reference arm's (the body through a " +
-          'JavaScript stream, as in section 8), and the glue ran after the compile because a `moduleArgs` ' +
-          "function may read `context.module`. In Node 20, the glue's own loading reads 14 MB from disk; weft " +
-          'downloads 3.7 MB of brotli and decompresses it (section 8 shows `load()` beside `instantiateStreaming(fetch(url))` there). ' +
-          "Next steps seen, not built: start the pthread pool of an ES module glue ahead of it (as classic glue's " +
-          'is), or the glue before the compiler is fed.',
+          "of weft's copy of the wasm (brotli, as weft sends it) instead of the page origin's plain file: on " +
+          'loopback, where moving bytes costs nothing, decompressing them is pure cost (on a network the 2.8 MB ' +
+          "and 8.5 MB transfers would be the faster ones). Then the verified compile: at 32 MB (ffmpeg's core, no " +
+          "workers) it ended about 300 ms after the reference arm's, the body passing through a JavaScript stream " +
+          "as in section 8; and ffmpeg's glue runs after the compile because a `moduleArgs` function may read " +
+          '`context.module`. The main thread is also busy for 200 to 770 ms without a break while the wasm ' +
+          "compiles, in every arm, the glue's own included (the interval timer above). In Node 20 the glue's own " +
+          'loading reads 14 MB from disk; weft downloads 3.7 MB of brotli and decompresses it (section 8 shows ' +
+          '`load()` beside `instantiateStreaming(fetch(url))`). Seen, not built: starting the pthread pool of an ES ' +
+          "module glue ahead of the glue, as a classic glue's is.",
       );
     return {
       title: TITLE,
