@@ -229,11 +229,10 @@ export async function emscriptenLibsBench(): Promise<Section> {
         );
         const base = median(own!.map((s) => s.ms));
         const last = own!.at(-1)!;
+        const counted = (s: Sample) =>
+          `${s.requests} request${s.requests === 1 ? '' : 's'}, ${s.bytes.toLocaleString('en-US')} B`;
         const ownSays =
-          engine === 'Node 20'
-            ? 'its own: the wasm read from disk'
-            : `its own: ${last.requests} requests, ${last.bytes.toLocaleString('en-US')} B`;
-        const counted = (s: Sample) => `${s.requests} requests, ${s.bytes.toLocaleString('en-US')} B`;
+          engine === 'Node 20' ? 'its own: the wasm read from disk' : `its own: ${counted(last)}`;
         for (const [how, xs] of [
           ['negotiated', weft!],
           ['cached manifest', cached!],
