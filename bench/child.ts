@@ -2,7 +2,7 @@
  * Child processes for the bench: servers and fresh heaps run apart from the load generator. A child
  * prints one JSON line when ready; it exits when its stdin closes, so nothing outlives the bench.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export interface Child<T> {
@@ -60,3 +60,27 @@ export function startChild<T>(
 /** The lines a child adds so it exits with its parent (stdin closes when the parent goes). */
 export const EXIT_WITH_PARENT = `process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
 process.on('SIGTERM', () => process.exit(0));`;
+
+/**
+ * A sample script's lines that count every `fetch` it makes from then on (`requests`) and the
+ * Content-Length of each answer (`bytes`).
+ */
+export const COUNT_FETCHES = `let requests = 0;
+let bytes = 0;
+const plainFetch = globalThis.fetch;
+globalThis.fetch = async (...args) => {
+  requests++;
+  const res = await plainFetch(...args);
+  bytes += Number(res.headers.get('content-length') ?? 0);
+  return res;
+};`;
+
+/** Runs `node script ...args` to its end (a fresh process per sample); its last stdout line, parsed as JSON. */
+export function runSample<T>(script: string, args: string[], timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [script, ...args], { timeout: timeoutMs }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as T);
+    });
+  });
+}

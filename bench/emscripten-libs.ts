@@ -4,7 +4,6 @@
  * build (14 MB of wasm; Chromium and Node 20) and ffmpeg.wasm's single-threaded core (32 MB;
  * Chromium). Figure 7 is the small end (Debian emcc's 19 KB pthreads build).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -12,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { chromiumPath, launchChromium } from '../test/harness/browser.js';
 import { REAL_BUILDS_INSTALL, realBuild } from '../test/harness/builds.js';
 import { type LibStage, libStage } from '../test/harness/libs.js';
+import { COUNT_FETCHES, runSample } from './child.js';
 import { interleave, iqr, median, ms, type Row, type Section } from './stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -114,15 +114,7 @@ const NODE_SAMPLE = `
 import { readFileSync } from 'node:fs';
 const [emscriptenUrl, argsPath] = process.argv.slice(2);
 const a = JSON.parse(readFileSync(argsPath, 'utf8'));
-let requests = 0;
-let bytes = 0;
-const plainFetch = globalThis.fetch;
-globalThis.fetch = async (...args) => {
-  requests++;
-  const res = await plainFetch(...args);
-  bytes += Number(res.headers.get('content-length') ?? 0);
-  return res;
-};
+${COUNT_FETCHES}
 const weft = a.arm === 'own' ? undefined : await import(emscriptenUrl);
 const factory = a.arm === 'own' ? (await import(a.glue)).default : undefined;
 const t0 = performance.now();
@@ -206,12 +198,7 @@ export async function emscriptenLibsBench(): Promise<Section> {
         const glue = new URL(`file://${lib.files[0]}`).href;
         writeFileSync(argsPath, JSON.stringify({ arm, server, manifest, profile: nodeProfile, glue }));
         const url = new URL('dist/emscripten.js', `file://${root}`).href;
-        return new Promise((resolve, reject) => {
-          execFile(process.execPath, [script, url, argsPath], { timeout: 60_000 }, (err, stdout) => {
-            if (err) reject(err);
-            else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample);
-          });
-        });
+        return runSample<Sample>(script, [url, argsPath]);
       };
       const runs = [
         ...(browser ? [{ engine: 'Chromium', sample: chromium, n: SAMPLES.chromium, arms: ARMS }] : []),

@@ -3,7 +3,7 @@
  * Emscripten's own loading of the same files measured in the same run. The build is Debian emcc's
  * pthreads build of fixtures/c/primes.c (scripts/emcc-fixtures.mjs): app.js, app.wasm, app.worker.js.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { fsStore } from '../src/registry/stores/fs.js';
 import { chromiumPath, launchChromium } from '../test/harness/browser.js';
 import { emccBuilds } from '../test/harness/builds.js';
 import { startPageServer } from '../test/harness/pages.js';
+import { COUNT_FETCHES, runSample } from './child.js';
 import { interleave, iqr, median, ms, type Row, type Section } from './stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -66,15 +67,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const [emscriptenUrl, argsPath] = process.argv.slice(2);
 const a = JSON.parse(readFileSync(argsPath, 'utf8'));
-let requests = 0;
-let bytes = 0;
-const plainFetch = globalThis.fetch;
-globalThis.fetch = async (...args) => {
-  requests++;
-  const res = await plainFetch(...args);
-  bytes += Number(res.headers.get('content-length') ?? 0);
-  return res;
-};
+${COUNT_FETCHES}
 const weft = a.arm === 'emscripten' ? undefined : await import(emscriptenUrl);
 // Emscripten 3.1.6's glue fetches the wasm whenever \`fetch\` exists, which in Node 20 fails on a
 // path: its own Node loading is that of a Node without fetch (readBinary from disk).
@@ -167,12 +160,7 @@ export async function emscriptenBench(): Promise<Section> {
       const args = { arm, server: server.url, manifest, profile: nodeProfile, glue: join(build, 'app.js') };
       writeFileSync(argsPath, JSON.stringify(args));
       const url = new URL('dist/emscripten.js', `file://${root}`).href;
-      return new Promise((resolve, reject) => {
-        execFile(process.execPath, [script, url, argsPath], { timeout: 60_000 }, (err, stdout) => {
-          if (err) reject(err);
-          else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample);
-        });
-      });
+      return runSample<Sample>(script, [url, argsPath]);
     };
     const runs = [
       ...(browser ? [{ engine: 'Chromium', sample: chromium, n: SAMPLES.chromium }] : []),
