@@ -26,14 +26,18 @@ beforeAll(async () => {
         modules: true,
         compatibilityDate: builtWorker('limiter', TOKEN).compatibilityDate,
         ratelimits: { RL: simple },
+        // Counts the outcomes it gave, so that the test can wait for a failure's count to land.
         script: `import { WorkerEntrypoint } from 'cloudflare:workers';
-export class Limiter extends WorkerEntrypoint { limit(options) { return this.env.RL.limit(options); } }
-export default { fetch: () => new Response('limiter') };`,
+let counted = 0;
+export class Limiter extends WorkerEntrypoint {
+  async limit(options) { const outcome = await this.env.RL.limit(options); counted++; return outcome; }
+}
+export default { fetch: () => new Response(String(counted)) };`,
       },
     ],
   });
   await mf.ready;
-  for (const name of ['solo', 'a', 'b', 'c', 'd']) {
+  for (const name of ['solo', 'a', 'b', 'c', 'd', 'limiter']) {
     const fetcher = (await mf.getWorker(name)) as unknown as { fetch: Fetch };
     workers[name] = (path, init) => fetcher.fetch(`http://weft.test${path}`, init);
   }
@@ -54,41 +58,62 @@ async function login(via: Fetch, ip: string, token: string): Promise<number> {
   return res.status;
 }
 
-/** The shared count is made asynchronously after the 401: a moment for it to land. */
-const settle = () => new Promise((r) => setTimeout(r, 100));
+const pause = () => new Promise((r) => setTimeout(r, 25));
+const PATIENCE_MS = 10_000;
+
+/**
+ * A failure is counted after its 401 is sent (the request's waitUntil), and a refusal follows once
+ * its outcome is back in the isolate: `want` from `ask`, asked again until it comes (or the last
+ * answer, after PATIENCE_MS). Asking with the right token counts nothing.
+ */
+async function eventually(ask: () => Promise<number>, want: number): Promise<number> {
+  const until = Date.now() + PATIENCE_MS;
+  let got = await ask();
+  while (got !== want && Date.now() < until) {
+    await pause();
+    got = await ask();
+  }
+  return got;
+}
+
+/** Waits until the shared limiter has given `n` outcomes: the failures are counted in the order made. */
+async function counted(n: number): Promise<void> {
+  const count = async () => Number(await (await workers.limiter!('/')).text());
+  const until = Date.now() + PATIENCE_MS;
+  while ((await count()) < n && Date.now() < until) await pause();
+  expect(await count()).toBe(n);
+}
 
 it("refuses a client once the binding's limit is reached, before the isolate's own 10", async () => {
   const solo = workers.solo!;
   const ip = '203.0.113.6';
-  for (let i = 0; i < 3; i++) {
-    expect(await login(solo, ip, 'wrong')).toBe(401);
-    await settle();
-  }
+  // One isolate: its calls to the binding are made in order; within the limit, nothing refuses.
+  for (let i = 0; i < 3; i++) expect(await login(solo, ip, 'wrong')).toBe(401);
   expect(await login(solo, ip, TOKEN)).toBe(200);
   expect(await login(solo, ip, 'wrong')).toBe(401);
-  await settle();
-  expect(await login(solo, ip, TOKEN)).toBe(429);
+  expect(await eventually(() => login(solo, ip, TOKEN), 429)).toBe(429);
   expect(await login(solo, '198.51.100.4', TOKEN)).toBe(200);
 });
 
 it('counts failed logins through two isolates together when they share one counter', async () => {
   const { a, b } = workers as Record<'a' | 'b', Fetch>;
   const ip = '203.0.113.7';
-  // Three failures, split across the isolates: within the binding's limit of 3.
-  for (const via of [a, b, a]) {
+  // Three failures, split across the isolates: within the binding's limit of 3. Each is counted
+  // before the next is made (two isolates' calls would otherwise race to the counter).
+  for (const [k, via] of [a, b, a].entries()) {
     expect(await login(via, ip, 'wrong')).toBe(401);
-    await settle();
+    await counted(k + 1);
   }
   expect(await login(b, ip, TOKEN)).toBe(200);
   // The fourth failure (through b) is over the shared limit: b refuses the client from now on.
   expect(await login(b, ip, 'wrong')).toBe(401);
-  await settle();
-  expect(await login(b, ip, TOKEN)).toBe(429);
+  await counted(4);
+  expect(await eventually(() => login(b, ip, TOKEN), 429)).toBe(429);
   // a has seen two failures of its own only; its next failure finds the shared count over.
   expect(await login(a, ip, TOKEN)).toBe(200);
   expect(await login(a, ip, 'wrong')).toBe(401);
-  await settle();
-  expect(await login(a, ip, TOKEN)).toBe(429);
+  await counted(5);
+  expect(await eventually(() => login(a, ip, TOKEN), 429)).toBe(429);
   // Another client is counted on its own.
   expect(await login(a, '198.51.100.4', TOKEN)).toBe(200);
 });
