@@ -200,9 +200,10 @@ export function verifying(
  * was ready 167 to 294 ms after that; with a turn every 8 ms the workers were made at 238 to 817 ms,
  * and it was ready 40 to 96 ms after the compile. Time to a ready ORT, cached manifest, 7
  * interleaved samples with and without the turns: Chromium 1,214 → 1,110 ms, Node 20 753 → 703 ms.
- * `load()` at 30 MB was within the noise either way (Chromium 1.296× against 1.292× of
- * `instantiateStreaming(fetch(url))`, Node 20 1.21× against 1.16× for code and 0.98× against 1.00×
- * for data; 9 interleaved samples each). 8 ms is half a frame, not a tuned figure.
+ * `load()` at 30 MB was within the noise either way, with and without, against
+ * `instantiateStreaming(fetch(url))` (bench/.exp, interleaved): Chromium, code 1.296× and 1.292× (9
+ * samples); Node 20, code 1.21× and 1.16× (9), then 1.01× and 1.04× (13), data 0.98× and 1.00× (9).
+ * 8 ms is half a frame, not a tuned figure.
  */
 const TURN_MS = 8;
 
