@@ -151,7 +151,9 @@ function webCheck(expected: Expected): Check {
  * - Where node:crypto is, a pulled `ReadableStream`, one chunk per pull: Node 20's streams make a
  *   `pipeThrough` cost about 60 µs for each of a 30 MB body's 2,100 chunks (1.15× with nothing
  *   hashed), a pulled stream 0.88× with nothing hashed and 0.96 to 1.04× hashing with node:crypto
- *   (bench/.exp/node.ts, not committed, 7 to 9 interleaved fresh processes). Chunks gathered into 1 MiB ones before the compiler took longer.
+ *   (bench/.exp/node.ts, not committed, 7 to 9 interleaved fresh processes). Chunks gathered into
+ *   1 MiB ones before the compiler took longer.
+ * Either gives the event loop a turn every TURN_MS (below).
  */
 export function verifying(
   body: ReadableStream<Uint8Array>,
